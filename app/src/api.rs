@@ -1,0 +1,240 @@
+//! Server functions: the page's only way to data. Each one starts by requiring a signed-in user and
+//! reads or changes only that user's rows.
+
+use crate::error::AppError;
+use crate::notices::Notice;
+use domain::{
+    AccountChoices, BillingOverview, ConnectedAccount, CredentialsForm, DisconnectPreview,
+    PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
+};
+use leptos::prelude::*;
+
+/// The signed-in user's active accounts with their display status. Never a token.
+#[server(prefix = "/api/fn", endpoint = "connected_accounts")]
+pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError> {
+    use crate::server_context::{app_state, require_user};
+    let user = require_user()?;
+    let state = app_state()?;
+    if !state.config.debug_data_delay.is_zero() {
+        tokio::time::sleep(state.config.debug_data_delay).await;
+    }
+    let records = engine::accounts::list_active(&state.db, &user.id)
+        .await
+        .map_err(AppError::internal)?;
+    // The page shows what is stored now; the health check runs behind it and the open page
+    // picks up what it finds (see `LiveStatuses`).
+    engine::health::start(&state, &user.id);
+    // A card shows its account's latest few audit entries.
+    const HISTORY_PER_ACCOUNT: usize = 3;
+    let mut history = engine::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT)
+        .await
+        .map_err(AppError::internal)?;
+    let now = chrono::Utc::now();
+    Ok(records
+        .iter()
+        .map(|record| ConnectedAccount {
+            history: history.remove(&record.id).unwrap_or_default(),
+            ..record.view(now)
+        })
+        .collect())
+}
+
+/// The note a form handler left for this page (a disconnect's outcome), shown once.
+#[server(prefix = "/api/fn", endpoint = "flash_notice")]
+pub async fn take_flash_notice() -> Result<Option<Notice>, AppError> {
+    use crate::server_context::require_user;
+    require_user()?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .remove::<Notice>(crate::notices::FLASH_NOTICE_KEY)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// What disconnecting one of the user's accounts would do, for the confirmation page.
+#[server(prefix = "/api/fn", endpoint = "disconnect_preview")]
+pub async fn get_disconnect_preview(account: String) -> Result<DisconnectPreview, AppError> {
+    use crate::server_context::{app_state, reject, require_user};
+    let user = require_user()?;
+    let state = app_state()?;
+    engine::disconnect::preview(&state, &user.id, &account)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| reject(AppError::NotFound))
+}
+
+/// The settings page: API keys (a just-created one shown once) and the whole audit trail.
+#[server(prefix = "/api/fn", endpoint = "settings_overview")]
+pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
+    use crate::server_context::{app_state, require_user};
+    use secrecy::ExposeSecret;
+    // The most audit entries the settings page lists.
+    const AUDIT_SHOWN: i64 = 500;
+    let user = require_user()?;
+    let state = app_state()?;
+    let new_key = match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => engine::api_keys::take_new_key(&state.secrets, &session).await,
+        Err(_) => None,
+    };
+    Ok(SettingsOverview {
+        api_keys: engine::api_keys::list(&state.db, &user.id)
+            .await
+            .map_err(AppError::internal)?,
+        new_key: new_key.map(|key| key.expose_secret().to_owned()),
+        audit: engine::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN)
+            .await
+            .map_err(AppError::internal)?,
+    })
+}
+
+/// The webhooks page: endpoints, recent deliveries, and a just-created secret (shown once).
+#[server(prefix = "/api/fn", endpoint = "webhooks_overview")]
+pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
+    use crate::server_context::{app_state, require_user};
+    use secrecy::ExposeSecret;
+    let user = require_user()?;
+    let state = app_state()?;
+    let new_secret = match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => engine::webhooks::take_new_secret(&state, &session).await,
+        Err(_) => None,
+    };
+    Ok(WebhooksOverview {
+        endpoints: engine::webhooks::list_endpoints(&state.db, &user.id)
+            .await
+            .map_err(AppError::internal)?,
+        deliveries: engine::webhooks::recent_deliveries(&state.db, &user.id, 50)
+            .await
+            .map_err(AppError::internal)?,
+        new_secret: new_secret.map(|(endpoint_id, secret)| domain::NewWebhookSecret {
+            endpoint_id,
+            secret: secret.expose_secret().to_owned(),
+        }),
+    })
+}
+
+/// The signed-in user's plan, its limits and current usage.
+#[server(prefix = "/api/fn", endpoint = "plan_summary")]
+pub async fn get_plan_summary() -> Result<PlanSummary, AppError> {
+    use crate::server_context::{app_state, require_user};
+    let user = require_user()?;
+    let state = app_state()?;
+    engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Which platforms this instance can connect, and why not where it cannot.
+#[server(prefix = "/api/fn", endpoint = "platform_availability")]
+pub async fn get_platform_availability() -> Result<Vec<PlatformAvailability>, AppError> {
+    use crate::server_context::{app_state, require_user};
+    use domain::Platform;
+    require_user()?;
+    let state = app_state()?;
+    Ok(Platform::ALL
+        .into_iter()
+        .map(|platform| PlatformAvailability {
+            platform,
+            unavailable_reason: state.config.providers.get(platform).unavailable_reason(),
+        })
+        .collect())
+}
+
+/// The page that connects a credentials platform (or asks a Mastodon instance); with `account`,
+/// it reconnects that account.
+#[server(prefix = "/api/fn", endpoint = "credentials_form")]
+pub async fn get_credentials_form(
+    platform: String,
+    account: Option<String>,
+) -> Result<CredentialsForm, AppError> {
+    use crate::server_context::{app_state, reject, require_user};
+    use domain::{check_connect, ConnectKind, ConnectMethod, Platform, ReconnectTarget};
+    let user = require_user()?;
+    let state = app_state()?;
+    let platform = Platform::from_slug(&platform)
+        .filter(|p| p.connect_method() == ConnectMethod::Credentials || *p == Platform::Mastodon)
+        .ok_or_else(|| reject(AppError::NotFound))?;
+    let settings = state.config.providers.get(platform);
+    let reconnect = match account.filter(|a| !a.is_empty()) {
+        Some(id) => {
+            let mut conn = state
+                .db
+                .pool()
+                .acquire()
+                .await
+                .map_err(AppError::internal)?;
+            let record = engine::accounts::find_owned(&mut conn, &user.id, &id)
+                .await
+                .map_err(AppError::internal)?
+                .filter(|r| r.platform == platform)
+                .ok_or_else(|| reject(AppError::NotFound))?;
+            Some(ReconnectTarget {
+                title: record.view(chrono::Utc::now()).title().to_owned(),
+                id,
+            })
+        }
+        None => None,
+    };
+    let unavailable_reason = match reconnect {
+        Some(_) => None,
+        None => {
+            let plan = engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+                .await
+                .map_err(AppError::internal)?;
+            check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
+                .explain(&plan.plan_name)
+        }
+    };
+    Ok(CredentialsForm {
+        platform,
+        reconnect,
+        default_server: Some(settings.api_url.clone()).filter(|u| !u.is_empty()),
+        sandbox_hint: settings
+            .sandboxed
+            .then(|| engine::providers::sandbox_hint(platform))
+            .flatten(),
+        unavailable_reason,
+    })
+}
+
+/// The accounts a consent covered, to pick from (Facebook Pages).
+#[server(prefix = "/api/fn", endpoint = "account_choices")]
+pub async fn get_account_choices(selection: String) -> Result<AccountChoices, AppError> {
+    use crate::server_context::{app_state, reject, require_user};
+    let user = require_user()?;
+    let state = app_state()?;
+    match engine::connect::selection_choices(&state, &user, &selection).await {
+        Ok((platform, choices)) => Ok(AccountChoices {
+            platform,
+            selection_id: selection,
+            choices: choices
+                .into_iter()
+                .map(|c| domain::AccountChoice {
+                    id: c.id,
+                    title: c.title,
+                    username: c.username,
+                    avatar_url: c.avatar_url,
+                    already_connected: c.already_connected,
+                })
+                .collect(),
+        }),
+        Err(engine::connect::ConnectError::SelectionGone) => Err(reject(AppError::NotFound)),
+        Err(err) => Err(AppError::internal(format!("{err:?}"))),
+    }
+}
+
+/// The billing page: the current plan with usage, and every plan on offer.
+#[server(prefix = "/api/fn", endpoint = "billing_overview")]
+pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
+    use crate::server_context::{app_state, require_user};
+    let user = require_user()?;
+    let state = app_state()?;
+    let current = engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+        .await
+        .map_err(AppError::internal)?;
+    let plans = engine::plans::list(&state.db)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(BillingOverview { current, plans })
+}

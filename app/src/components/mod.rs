@@ -1,0 +1,23 @@
+//! The pieces of the pages, each named after what the person sees.
+
+mod account_avatar;
+mod account_card;
+pub mod connect_buttons;
+mod connections_list;
+mod connections_skeleton;
+mod dashboard_layout;
+mod empty_state;
+mod limit_notice;
+mod oauth_error_handler;
+mod status_pill;
+
+pub use account_avatar::AccountAvatar;
+pub use account_card::AccountCard;
+pub use connect_buttons::ConnectButtons;
+pub use connections_list::ConnectionsList;
+pub use connections_skeleton::ConnectionsSkeleton;
+pub use dashboard_layout::{DashboardLayout, Section};
+pub use empty_state::EmptyState;
+pub use limit_notice::LimitNotice;
+pub use oauth_error_handler::OAuthErrorHandler;
+pub use status_pill::{expires_in_text, LiveStatuses, StatusPill, LIVE_STATUSES_PATH};

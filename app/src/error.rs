@@ -1,0 +1,86 @@
+//! The one error type server functions return. Its messages are safe to show: internal details are
+//! logged on the server and never cross the wire.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", content = "message", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Sign in to continue.")]
+    Unauthorized,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    #[error("Could not reach Plugboard. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl AppError {
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal | AppError::Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs the cause on the server and hands back the generic error.
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(error = %cause, "server function failed");
+        AppError::Internal
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => AppError::Unreachable,
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                AppError::Invalid(message)
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_with_a_stable_code() {
+        let json = serde_json_like(&AppError::Invalid("bad".into()));
+        assert_eq!(json, r#"{"code":"invalid","message":"bad"}"#);
+        assert_eq!(
+            serde_json_like(&AppError::Unauthorized),
+            r#"{"code":"unauthorized"}"#
+        );
+    }
+
+    fn serde_json_like(err: &AppError) -> String {
+        String::from_utf8(err.ser().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn transport_failures_become_unreachable() {
+        assert_eq!(
+            AppError::from_server_fn_error(ServerFnErrorErr::Request("offline".into())),
+            AppError::Unreachable
+        );
+        assert_eq!(
+            AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db".into())),
+            AppError::Internal
+        );
+    }
+}

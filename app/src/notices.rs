@@ -1,0 +1,429 @@
+//! Turning the query parameters a page is opened with into words for the person.
+
+use domain::Platform;
+use serde::{Deserialize, Serialize};
+
+/// The query parameters a connect or a disconnect leaves on the connections page (an OAuth
+/// callback's, ours or a provider's).
+pub const NOTICE_QUERY_KEYS: [&str; 8] = [
+    "error",
+    "error_description",
+    "error_reason",
+    "error_code",
+    "error_uri",
+    "platform",
+    "connected",
+    "disconnected",
+];
+
+/// Where a form handler leaves a [`Notice`] in the session for the next page to show once.
+pub const FLASH_NOTICE_KEY: &str = "flash_notice";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Success,
+    Error,
+}
+
+/// A message shown as a toast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub message: String,
+    /// The provider's own words, when it gave any.
+    pub details: Option<String>,
+    /// A follow-up link (label, href), e.g. to the billing page.
+    pub action: Option<(String, String)>,
+}
+
+const MAX_DETAILS: usize = 200;
+
+/// Reads `error`, `error_description`, `error_reason`, `platform` and `connected`.
+pub fn oauth_notice(get: impl Fn(&str) -> Option<String>) -> Option<Notice> {
+    let platform_name = |slug: Option<String>| {
+        slug.and_then(|s| Platform::from_slug(s.trim()))
+            .map(|p| p.display_name().to_owned())
+    };
+
+    if let Some(error) = get("error").filter(|e| !e.trim().is_empty()) {
+        let platform = platform_name(get("platform"));
+        let name = platform.as_deref().unwrap_or("The platform");
+        let reason = get("error_reason").unwrap_or_default();
+        let code = if reason == "user_denied" {
+            "access_denied"
+        } else {
+            error.trim()
+        };
+        let (message, action) = oauth_error_message(code, name);
+        let details = get("error_description")
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
+            .map(|d| truncate(&d, MAX_DETAILS));
+        return Some(Notice {
+            kind: NoticeKind::Error,
+            message,
+            details,
+            action,
+        });
+    }
+
+    let connected = get("connected")?;
+    let name = platform_name(Some(connected)).unwrap_or_else(|| "Your account".to_owned());
+    Some(Notice {
+        kind: NoticeKind::Success,
+        message: format!("{name} is connected. Plugboard will keep its token fresh."),
+        details: None,
+        action: None,
+    })
+}
+
+fn oauth_error_message(code: &str, name: &str) -> (String, Option<(String, String)>) {
+    let text = match code {
+        "access_denied" | "user_denied" | "user_cancelled_login" | "user_cancelled_authorize"
+        | "cancelled" => format!("You cancelled connecting {name}. Nothing was changed."),
+        "invalid_scope" | "insufficient_scope" | "missing_permissions" | "scope_not_authorized" => {
+            format!(
+                "{name} did not grant every permission Plugboard needs. Connect again and allow all of them."
+            )
+        }
+        "server_error" | "temporarily_unavailable" | "provider_unavailable" | "provider_timeout" => {
+            format!("{name} is having trouble right now. Nothing was changed; try again in a few minutes.")
+        }
+        "limit_reached" => {
+            return (
+                "You have reached your plan's account limit.".to_owned(),
+                Some(("Upgrade your plan".to_owned(), "/dashboard/billing".to_owned())),
+            )
+        }
+        "invalid_state" | "state_expired" | "state_mismatch" | "state_used" => {
+            "That connect link expired or was already used. Start connecting again.".to_owned()
+        }
+        "invalid_token" => format!("{name} did not accept the new token when Plugboard checked who you are. Try connecting again."),
+        "unexpected_response" | "provider_error" | "invalid_request" => {
+            format!("{name} answered in a way Plugboard did not expect. Nothing was changed; try again.")
+        }
+        "account_not_found" => "That account is no longer connected. Connect it again.".to_owned(),
+        "already_disconnected" => "That account was already disconnected.".to_owned(),
+        "account_mismatch" => format!(
+            "You signed in to a different {name} account than the one you were reconnecting. Sign in to that account, or connect the other one as a new account."
+        ),
+        "invalid_grant" => format!("{name} did not accept the authorization. Try connecting again."),
+        "invalid_credentials" => format!("{name} did not accept those credentials."),
+        "internal_error" => "Something went wrong on Plugboard's side. Nothing was changed; try again.".to_owned(),
+        "not_configured" | "invalid_client" | "unauthorized_client" | "unsupported_response_type" => {
+            format!("{name} is not set up correctly on this Plugboard instance. Ask your administrator to check its client ID and secret.")
+        }
+        _ => format!("Connecting {name} failed."),
+    };
+    (text, None)
+}
+
+/// What disconnecting did, as the toast after it says it.
+pub struct DisconnectOutcome<'a> {
+    pub title: &'a str,
+    pub platform: Platform,
+    /// `revoked`, `not_supported` or `failed`.
+    pub revocation: &'a str,
+    pub connected_apps_url: Option<&'a str>,
+    pub posts_cancelled: usize,
+    pub posts_continuing: usize,
+}
+
+pub fn disconnect_notice(outcome: &DisconnectOutcome) -> Notice {
+    let name = outcome.platform.display_name();
+    let who = format!("{} on {name}", outcome.title);
+    let message = match outcome.revocation {
+        "revoked" => format!("{who} is disconnected, and Plugboard's access was revoked at {name}."),
+        "failed" => format!(
+            "{who} is disconnected. {name} did not confirm revoking Plugboard's access: remove Plugboard there to be sure."
+        ),
+        _ => format!(
+            "{who} is disconnected. {name} does not let Plugboard revoke its own access: remove Plugboard there yourself."
+        ),
+    };
+    let posts = |count: usize| {
+        if count == 1 {
+            "1 scheduled post".to_owned()
+        } else {
+            format!("{count} scheduled posts")
+        }
+    };
+    let details = match (outcome.posts_cancelled, outcome.posts_continuing) {
+        (0, 0) => None,
+        (cancelled, 0) => Some(format!(
+            "{} that went only to it {} cancelled.",
+            posts(cancelled),
+            were(cancelled)
+        )),
+        (0, continuing) => Some(format!(
+            "{} with other accounts {} going to them.",
+            posts(continuing),
+            keeps(continuing)
+        )),
+        (cancelled, continuing) => Some(format!(
+            "{} that went only to it {} cancelled; {} with other accounts {} going to them.",
+            posts(cancelled),
+            were(cancelled),
+            posts(continuing),
+            keeps(continuing)
+        )),
+    };
+    let action = match (outcome.revocation, outcome.connected_apps_url) {
+        ("revoked", _) | (_, None) => None,
+        (_, Some(url)) => Some((format!("Open {name}'s connected apps"), url.to_owned())),
+    };
+    Notice {
+        kind: NoticeKind::Success,
+        message,
+        details,
+        action,
+    }
+}
+
+fn were(count: usize) -> &'static str {
+    if count == 1 {
+        "was"
+    } else {
+        "were"
+    }
+}
+
+fn keeps(count: usize) -> &'static str {
+    if count == 1 {
+        "keeps"
+    } else {
+        "keep"
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max_chars - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// The message for a credentials form field (or, without a field, for the whole form).
+pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> String {
+    let text = match (field, code) {
+        (_, "invalid_identifier") => "Enter your handle (like you.bsky.social) or your account email.",
+        (_, "not_app_password") => {
+            "Use an app password (xxxx-xxxx-xxxx-xxxx) from Bluesky's Settings → Privacy and security → App passwords. Plugboard does not take your account password."
+        }
+        (_, "invalid_bot_token") => "Paste the whole token BotFather gave you, like 123456789:AAE…",
+        ("instance", "invalid_url") => "Enter your instance's address, like mastodon.social.",
+        (_, "invalid_url") => "Enter the server's address, like https://lists.example.com.",
+        (_, "unresolvable_url") => "That address does not resolve. Check it for typos.",
+        (_, "private_url") => {
+            "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS)."
+        }
+        (_, "invalid_api_user") => "Enter the API user's name (Listmonk: Admin → Users).",
+        (_, "missing_token") => "Enter the API user's token.",
+        ("app_password", "rejected") => "Bluesky did not accept this handle and app password.",
+        ("bot_token", "rejected") => "Telegram did not accept this bot token. Check it with BotFather (/token).",
+        ("token", "rejected") => "Listmonk did not accept this API user and token.",
+        _ => return oauth_error_message(code, platform.display_name()).0,
+    };
+    text.to_owned()
+}
+
+/// The message for a sign-in or sign-up form, from the `error` code the form handler redirected with.
+pub fn auth_error_message(code: &str, retry_minutes: Option<u32>) -> &'static str {
+    match code {
+        "wrong_credentials" => "Email or password is incorrect.",
+        "throttled" => match retry_minutes {
+            Some(1) | None => "Too many failed sign-ins. Try again in a minute.",
+            Some(_) => "Too many failed sign-ins. Wait a few minutes and try again.",
+        },
+        "invalid_email" => "Enter an email address like name@example.com.",
+        "email_taken" => "An account with this email already exists. Sign in instead.",
+        "password_too_short" => "Use at least 10 characters for your password.",
+        "password_too_long" => "Use at most 256 characters for your password.",
+        "password_guessable" => {
+            "This password is too easy to guess. A few unrelated words make a strong one."
+        }
+        "session_expired" => "Your session ended. Sign in again.",
+        _ => "Something went wrong. Please try again.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn notice(pairs: &[(&str, &str)]) -> Option<Notice> {
+        let map: HashMap<&str, &str> = pairs.iter().copied().collect();
+        oauth_notice(|key| map.get(key).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn no_parameters_no_notice() {
+        assert_eq!(notice(&[]), None);
+        assert_eq!(notice(&[("error", "  ")]), None);
+    }
+
+    #[test]
+    fn success_names_the_platform() {
+        let n = notice(&[("connected", "linkedin")]).unwrap();
+        assert_eq!(n.kind, NoticeKind::Success);
+        assert!(n.message.starts_with("LinkedIn is connected."));
+    }
+
+    #[test]
+    fn cancel_variants_all_read_as_cancelled() {
+        for params in [
+            vec![("error", "access_denied"), ("platform", "x")],
+            vec![("error", "user_cancelled_login"), ("platform", "x")],
+            vec![("error", "user_cancelled_authorize"), ("platform", "x")],
+            vec![
+                ("error", "anything"),
+                ("error_reason", "user_denied"),
+                ("platform", "x"),
+            ],
+        ] {
+            let n = notice(&params).unwrap();
+            assert_eq!(n.kind, NoticeKind::Error);
+            assert_eq!(
+                n.message,
+                "You cancelled connecting X. Nothing was changed."
+            );
+        }
+    }
+
+    #[test]
+    fn permission_provider_and_limit_errors_have_their_own_words() {
+        let scope = notice(&[("error", "invalid_scope"), ("platform", "tiktok")]).unwrap();
+        assert!(scope.message.contains("permission"), "{}", scope.message);
+        let down = notice(&[("error", "temporarily_unavailable"), ("platform", "reddit")]).unwrap();
+        assert!(down.message.starts_with("Reddit is having trouble"));
+        let limit = notice(&[("error", "limit_reached"), ("platform", "x")]).unwrap();
+        assert_eq!(
+            limit.action,
+            Some(("Upgrade your plan".into(), "/dashboard/billing".into()))
+        );
+    }
+
+    #[test]
+    fn unknown_codes_and_platforms_fall_back_gracefully() {
+        let n = notice(&[("error", "weird"), ("platform", "myspace")]).unwrap();
+        assert_eq!(n.message, "Connecting The platform failed.");
+    }
+
+    #[test]
+    fn provider_description_is_kept_short_and_plain() {
+        let long = "a".repeat(500);
+        let n = notice(&[("error", "server_error"), ("error_description", &long)]).unwrap();
+        let details = n.details.unwrap();
+        assert_eq!(details.chars().count(), MAX_DETAILS);
+        assert!(details.ends_with('…'));
+    }
+
+    #[test]
+    fn an_error_wins_over_a_success_parameter() {
+        let n = notice(&[("error", "access_denied"), ("connected", "x")]).unwrap();
+        assert_eq!(n.kind, NoticeKind::Error);
+    }
+
+    #[test]
+    fn credential_errors_speak_of_the_field() {
+        assert!(
+            credential_error_message("app_password", "not_app_password", Platform::Bluesky)
+                .contains("app password")
+        );
+        assert!(
+            credential_error_message("bot_token", "rejected", Platform::Telegram)
+                .contains("BotFather")
+        );
+        assert!(
+            credential_error_message("instance", "invalid_url", Platform::Mastodon)
+                .contains("mastodon.social")
+        );
+        assert!(
+            credential_error_message("base_url", "private_url", Platform::Listmonk)
+                .contains("private")
+        );
+        assert_eq!(
+            credential_error_message("", "limit_reached", Platform::Listmonk),
+            "You have reached your plan's account limit."
+        );
+        assert!(
+            credential_error_message("", "temporarily_unavailable", Platform::Bluesky)
+                .starts_with("Bluesky is having trouble")
+        );
+    }
+
+    fn outcome(revocation: &'static str, cancelled: usize, continuing: usize) -> Notice {
+        disconnect_notice(&DisconnectOutcome {
+            title: "Ada",
+            platform: Platform::Pinterest,
+            revocation,
+            connected_apps_url: Some("https://www.pinterest.com/settings/security"),
+            posts_cancelled: cancelled,
+            posts_continuing: continuing,
+        })
+    }
+
+    #[test]
+    fn a_revoked_disconnect_needs_no_follow_up() {
+        let n = outcome("revoked", 0, 0);
+        assert_eq!(n.kind, NoticeKind::Success);
+        assert!(n.message.contains("revoked at Pinterest"), "{}", n.message);
+        assert_eq!((n.details, n.action), (None, None));
+    }
+
+    #[test]
+    fn without_revocation_the_toast_links_to_the_platforms_page() {
+        for revocation in ["not_supported", "failed"] {
+            let n = outcome(revocation, 0, 0);
+            assert!(
+                n.message.contains("remove Plugboard there"),
+                "{}",
+                n.message
+            );
+            assert_eq!(
+                n.action,
+                Some((
+                    "Open Pinterest's connected apps".into(),
+                    "https://www.pinterest.com/settings/security".into()
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn the_toast_counts_cancelled_and_continuing_posts() {
+        assert_eq!(
+            outcome("revoked", 1, 0).details.as_deref(),
+            Some("1 scheduled post that went only to it was cancelled.")
+        );
+        assert_eq!(
+            outcome("revoked", 2, 1).details.as_deref(),
+            Some("2 scheduled posts that went only to it were cancelled; 1 scheduled post with other accounts keeps going to them.")
+        );
+        assert_eq!(
+            outcome("revoked", 0, 3).details.as_deref(),
+            Some("3 scheduled posts with other accounts keep going to them.")
+        );
+    }
+
+    #[test]
+    fn auth_messages_cover_each_code() {
+        assert_eq!(
+            auth_error_message("wrong_credentials", None),
+            "Email or password is incorrect."
+        );
+        assert!(auth_error_message("throttled", Some(10)).contains("few minutes"));
+        assert!(auth_error_message("throttled", Some(1)).contains("a minute"));
+        assert!(auth_error_message("email_taken", None).contains("already exists"));
+        assert!(auth_error_message("password_guessable", None).contains("too easy"));
+        assert_eq!(
+            auth_error_message("?", None),
+            "Something went wrong. Please try again."
+        );
+    }
+}

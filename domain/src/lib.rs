@@ -1,0 +1,17 @@
+//! Plugboard's domain: pure types and rules with no I/O, compiled into both the server and the
+//! browser bundle.
+
+pub mod limits;
+pub mod platform;
+pub mod token_status;
+pub mod views;
+
+pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
+pub use platform::{ConnectMethod, ExpiryDisplay, Platform};
+pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
+pub use views::{
+    connect_options, time_ago, AccountChoice, AccountChoices, ApiKeyView, AuditEntry,
+    BillingOverview, ConnectOption, ConnectedAccount, CredentialsForm, DisconnectPreview,
+    LiveStatuses, NewWebhookSecret, PlanOffer, PlanSummary, PlatformAvailability, ReconnectTarget,
+    SettingsOverview, WebhookDelivery, WebhookEndpoint, WebhooksOverview,
+};

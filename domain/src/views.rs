@@ -1,0 +1,366 @@
+//! What server functions hand to the page. Never a token or secret.
+
+use crate::limits::{check_connect, ConnectKind, PlanLimits, Usage};
+use crate::platform::Platform;
+use crate::token_status::TokenStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of the connections list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedAccount {
+    pub id: String,
+    pub platform: Platform,
+    /// The handle shown under the name (for TikTok, the creator username when known).
+    pub username: String,
+    /// The human name (for TikTok, the creator nickname when known).
+    pub display_name: Option<String>,
+    pub profile_image_url: Option<String>,
+    pub status: TokenStatus,
+    pub is_x_premium: bool,
+    /// When Plugboard last refreshed the token by itself.
+    pub refreshed_at: Option<DateTime<Utc>>,
+    /// The account's last few audit entries, newest first.
+    pub history: Vec<AuditEntry>,
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago".
+pub fn time_ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - then).num_minutes().max(0);
+    let (n, unit) = match minutes {
+        0 => return "just now".to_owned(),
+        m if m < 60 => (m, "minute"),
+        m if m < 60 * 24 => (m / 60, "hour"),
+        m => (m / (60 * 24), "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+impl ConnectedAccount {
+    /// The name to put first: the display name, else the handle.
+    pub fn title(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or(&self.username)
+    }
+
+    /// One or two letters for the avatar fallback.
+    pub fn initials(&self) -> String {
+        let initials: String = self
+            .title()
+            .split(|c: char| c.is_whitespace() || c == '_' || c == '.' || c == '-')
+            .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect();
+        if initials.is_empty() {
+            self.platform.display_name().chars().take(1).collect()
+        } else {
+            initials
+        }
+    }
+}
+
+/// The owner's plan, its caps and how much of them is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub plan_id: String,
+    pub plan_name: String,
+    pub limits: PlanLimits,
+    pub usage: Usage,
+    pub at_limit: bool,
+}
+
+/// A plan as offered on the billing page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOffer {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub monthly_price_cents: u32,
+    pub limits: PlanLimits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingOverview {
+    pub current: PlanSummary,
+    pub plans: Vec<PlanOffer>,
+}
+
+/// Whether this instance can connect a platform at all (it may lack the platform's app credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformAvailability {
+    pub platform: Platform,
+    pub unavailable_reason: Option<String>,
+}
+
+/// Whether the Connect button for a platform can be used, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectOption {
+    pub platform: Platform,
+    pub unavailable_reason: Option<String>,
+}
+
+/// The account a Reconnect button is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconnectTarget {
+    pub id: String,
+    pub title: String,
+}
+
+/// The page that connects a platform with typed credentials (or asks for a Mastodon instance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsForm {
+    pub platform: Platform,
+    pub reconnect: Option<ReconnectTarget>,
+    /// The server field's default: Bluesky's PDS, a Listmonk URL, a Mastodon instance.
+    pub default_server: Option<String>,
+    /// What the built-in sandbox accepts, when it stands in for this platform.
+    pub sandbox_hint: Option<String>,
+    /// Why connecting is not possible right now (the plan's limit).
+    pub unavailable_reason: Option<String>,
+}
+
+/// One of several accounts a consent covered (Facebook Pages), to pick from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub id: String,
+    pub title: String,
+    pub username: String,
+    pub avatar_url: Option<String>,
+    pub already_connected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChoices {
+    pub platform: Platform,
+    pub selection_id: String,
+    pub choices: Vec<AccountChoice>,
+}
+
+/// A URL that receives Plugboard's signed events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One event on its way to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub event_kind: String,
+    pub endpoint_url: String,
+    /// `pending`, `delivered` or `failed` (out of attempts).
+    pub status: String,
+    pub attempts: u32,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// The signing secret of a just-created endpoint: shown once, never again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWebhookSecret {
+    pub endpoint_id: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksOverview {
+    pub endpoints: Vec<WebhookEndpoint>,
+    pub deliveries: Vec<WebhookDelivery>,
+    pub new_secret: Option<NewWebhookSecret>,
+}
+
+/// An account's current status, for updating the open page as health checks finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveStatuses {
+    /// Whether a check for this owner is still running.
+    pub checking: bool,
+    pub statuses: Vec<(String, TokenStatus)>,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub action: String,
+    /// The action in words.
+    pub what: String,
+    pub actor: String,
+    pub account_id: Option<String>,
+    pub platform: Option<Platform>,
+    /// A name the entry is about (an API key's, an endpoint's URL, an account's handle).
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A personal API key as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The settings page: API keys (with a just-created key, shown once) and the whole audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsOverview {
+    pub api_keys: Vec<ApiKeyView>,
+    pub new_key: Option<String>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// What disconnecting an account will do, for the confirmation page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisconnectPreview {
+    pub account: ConnectedAccount,
+    /// Scheduled posts that target only this account: they are cancelled.
+    pub posts_cancelled: u32,
+    /// Scheduled posts that also target other accounts: they keep going to those.
+    pub posts_continuing: u32,
+    /// Whether Plugboard can revoke its access at the platform itself.
+    pub revocable: bool,
+    /// Where the person removes Plugboard's access by hand.
+    pub connected_apps_url: Option<String>,
+}
+
+/// Combines what the instance supports with what the owner's plan still allows.
+pub fn connect_options(
+    plan: &PlanSummary,
+    availability: &[PlatformAvailability],
+) -> Vec<ConnectOption> {
+    availability
+        .iter()
+        .map(|available| {
+            let limit_reason = check_connect(
+                &plan.limits,
+                &plan.usage,
+                available.platform,
+                ConnectKind::New,
+            )
+            .explain(&plan.plan_name);
+            ConnectOption {
+                platform: available.platform,
+                unavailable_reason: available.unavailable_reason.clone().or(limit_reason),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(display_name: Option<&str>, username: &str) -> ConnectedAccount {
+        ConnectedAccount {
+            id: "a1".into(),
+            platform: Platform::Mastodon,
+            username: username.into(),
+            display_name: display_name.map(Into::into),
+            profile_image_url: None,
+            status: TokenStatus::Ok,
+            is_x_premium: false,
+            refreshed_at: None,
+            history: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn time_ago_reads_naturally() {
+        let now = Utc::now();
+        assert_eq!(time_ago(now, now), "just now");
+        assert_eq!(
+            time_ago(now - chrono::Duration::minutes(1), now),
+            "1 minute ago"
+        );
+        assert_eq!(
+            time_ago(now - chrono::Duration::minutes(59), now),
+            "59 minutes ago"
+        );
+        assert_eq!(
+            time_ago(now - chrono::Duration::hours(3), now),
+            "3 hours ago"
+        );
+        assert_eq!(time_ago(now - chrono::Duration::days(1), now), "1 day ago");
+        assert_eq!(
+            time_ago(now + chrono::Duration::minutes(5), now),
+            "just now"
+        );
+    }
+
+    #[test]
+    fn title_prefers_a_non_blank_display_name() {
+        assert_eq!(account(Some("Ada Lovelace"), "ada").title(), "Ada Lovelace");
+        assert_eq!(account(Some("  "), "ada").title(), "ada");
+        assert_eq!(account(None, "ada").title(), "ada");
+    }
+
+    fn plan(total: Option<u32>, used: &[Platform]) -> PlanSummary {
+        PlanSummary {
+            plan_id: "free".into(),
+            plan_name: "Free".into(),
+            limits: PlanLimits {
+                total,
+                per_platform: [(Platform::LinkedIn, 1)].into_iter().collect(),
+            },
+            usage: Usage::from_platforms(used.iter().copied()),
+            at_limit: false,
+        }
+    }
+
+    fn available(platform: Platform, reason: Option<&str>) -> PlatformAvailability {
+        PlatformAvailability {
+            platform,
+            unavailable_reason: reason.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn connect_options_combine_availability_and_limits() {
+        let options = connect_options(
+            &plan(Some(3), &[Platform::LinkedIn]),
+            &[
+                available(Platform::X, None),
+                available(Platform::LinkedIn, None),
+                available(Platform::Slack, Some("Slack is not configured.")),
+            ],
+        );
+        assert_eq!(options[0].unavailable_reason, None);
+        assert!(options[1]
+            .unavailable_reason
+            .as_deref()
+            .unwrap()
+            .contains("1 LinkedIn account"));
+        assert_eq!(
+            options[2].unavailable_reason.as_deref(),
+            Some("Slack is not configured.")
+        );
+    }
+
+    #[test]
+    fn connect_options_at_the_total_limit_are_all_refused() {
+        let options = connect_options(
+            &plan(Some(1), &[Platform::X]),
+            &[available(Platform::Reddit, None)],
+        );
+        assert!(options[0]
+            .unavailable_reason
+            .as_deref()
+            .unwrap()
+            .contains("allows 1 account"));
+    }
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(account(Some("ada lovelace byron"), "x").initials(), "AL");
+        assert_eq!(account(None, "@grace_hopper").initials(), "GH");
+        assert_eq!(account(None, "!!!").initials(), "M");
+    }
+}

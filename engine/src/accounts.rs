@@ -1,0 +1,406 @@
+//! Connected accounts: one row per (owner, platform, platform account id).
+
+use crate::crypto::SecretBox;
+use crate::db::{flag, from_millis, get_flag, new_id, to_millis, Db};
+use chrono::{DateTime, Utc};
+use domain::{token_status, ConnectedAccount, Platform, StoredTokenStatus, Usage};
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// An account row without its secrets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRecord {
+    pub id: String,
+    pub owner_id: String,
+    pub platform: Platform,
+    pub platform_account_id: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub profile_image_url: Option<String>,
+    pub is_active: bool,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub token_status: StoredTokenStatus,
+    pub is_twitter_premium: bool,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_refreshed_at: Option<DateTime<Utc>>,
+}
+
+const RECORD_COLUMNS: &str =
+    "id, owner_id, platform, platform_account_id, username, display_name, \
+    profile_image_url, is_active, token_expires_at, token_status, is_twitter_premium, metadata, \
+    created_at, updated_at, last_refreshed_at";
+
+impl AccountRecord {
+    fn from_row(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
+        let decode = |column: &str, err: String| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: err.into(),
+        };
+        let platform: String = row.try_get("platform")?;
+        let status: String = row.try_get("token_status")?;
+        let metadata: String = row.try_get("metadata")?;
+        Ok(AccountRecord {
+            id: row.try_get("id")?,
+            owner_id: row.try_get("owner_id")?,
+            platform: platform
+                .parse()
+                .map_err(|e: domain::platform::UnknownPlatform| {
+                    decode("platform", e.to_string())
+                })?,
+            platform_account_id: row.try_get("platform_account_id")?,
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            profile_image_url: row.try_get("profile_image_url")?,
+            is_active: get_flag(row, "is_active")?,
+            token_expires_at: row
+                .try_get::<Option<i64>, _>("token_expires_at")?
+                .map(from_millis),
+            token_status: status.parse().map_err(|e| decode("token_status", e))?,
+            is_twitter_premium: get_flag(row, "is_twitter_premium")?,
+            metadata: serde_json::from_str(&metadata)
+                .map_err(|e| decode("metadata", e.to_string()))?,
+            created_at: from_millis(row.try_get("created_at")?),
+            updated_at: from_millis(row.try_get("updated_at")?),
+            last_refreshed_at: row
+                .try_get::<Option<i64>, _>("last_refreshed_at")?
+                .map(from_millis),
+        })
+    }
+
+    /// Demo rows hold placeholder tokens: nothing is ever checked or refreshed for them.
+    pub fn is_demo(&self) -> bool {
+        self.metadata.get("demo").and_then(Value::as_bool) == Some(true)
+    }
+
+    /// What the connections list shows for this row at `now`.
+    pub fn view(&self, now: DateTime<Utc>) -> ConnectedAccount {
+        let creator = |key: &str| {
+            (self.platform == Platform::TikTok)
+                .then(|| self.metadata.pointer(&format!("/tiktok_creator/{key}")))
+                .flatten()
+                .and_then(Value::as_str)
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+        };
+        ConnectedAccount {
+            id: self.id.clone(),
+            platform: self.platform,
+            username: creator("creator_username").unwrap_or_else(|| self.username.clone()),
+            display_name: creator("creator_nickname").or_else(|| self.display_name.clone()),
+            // Telegram's avatar URL carries the bot token: Plugboard serves it through a proxy.
+            profile_image_url: if self.platform == Platform::Telegram {
+                Some(format!("/api/v1/accounts/{}/avatar", self.id))
+            } else {
+                self.profile_image_url.clone()
+            },
+            status: token_status(self.token_status, self.token_expires_at, self.platform, now),
+            is_x_premium: self.platform == Platform::X && self.is_twitter_premium,
+            refreshed_at: self.last_refreshed_at,
+            history: Vec::new(),
+        }
+    }
+}
+
+/// The owner's active accounts, grouped by platform, oldest first within a platform.
+pub async fn list_active(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM connected_accounts
+         WHERE owner_id = $1 AND is_active = 1
+         ORDER BY platform, created_at, id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner_id)
+        .fetch_all(db.pool())
+        .await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match AccountRecord::from_row(row) {
+            Ok(record) => records.push(record),
+            // One unreadable row must not hide every other account.
+            Err(err) => {
+                tracing::error!(error = %err, "skipping an unreadable connected account row")
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// How many active accounts the owner has, per platform. Takes a connection so that it can run
+/// inside the transaction that adds an account.
+pub async fn usage(conn: &mut AnyConnection, owner_id: &str) -> Result<Usage, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT platform FROM connected_accounts WHERE owner_id = $1 AND is_active = 1",
+    )
+    .bind(owner_id)
+    .fetch_all(conn)
+    .await?;
+    let platforms = rows
+        .iter()
+        .filter_map(|row| row.try_get::<String, _>("platform").ok())
+        .filter_map(|slug| Platform::from_slug(&slug));
+    Ok(Usage::from_platforms(platforms))
+}
+
+/// Makes an owner's tokens expire now (a development aid): refreshable ones become due at once.
+pub async fn expire_now(
+    db: &Db,
+    owner_id: &str,
+    platform: Option<Platform>,
+) -> Result<u64, sqlx::Error> {
+    let now = to_millis(Utc::now());
+    let done = sqlx::query(
+        "UPDATE connected_accounts SET token_expires_at = $1,
+             next_refresh_at = CASE WHEN next_refresh_at IS NULL THEN NULL ELSE $1 END
+         WHERE owner_id = $2 AND is_active = 1 AND ($3 IS NULL OR platform = $3)",
+    )
+    .bind(now)
+    .bind(owner_id)
+    .bind(platform.map(Platform::slug))
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// How many active accounts have each stored status, across all owners (for the gauges).
+pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT token_status, COUNT(*) FROM connected_accounts WHERE is_active = 1 GROUP BY token_status")
+        .fetch_all(db.pool())
+        .await
+}
+
+/// Everything needed to store a freshly connected (or reconnected) account.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub platform: Platform,
+    pub platform_account_id: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub profile_image_url: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub token_status: StoredTokenStatus,
+    pub is_twitter_premium: bool,
+    pub access_token: Option<SecretString>,
+    pub refresh_token: Option<SecretString>,
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    /// Another secret kept for the account (Bluesky's app password).
+    pub extra_secret: Option<SecretString>,
+    pub granted_scopes: Option<String>,
+    pub metadata: Value,
+    /// When the worker should refresh the token; `None` when it cannot be refreshed.
+    pub next_refresh_at: Option<DateTime<Utc>>,
+}
+
+/// The associated data that binds a sealed secret to its row and column.
+pub fn secret_context(account_id: &str, column: &str) -> String {
+    format!("connected_accounts:{account_id}:{column}")
+}
+
+fn seal(
+    secrets: &SecretBox,
+    id: &str,
+    secret: &Option<SecretString>,
+    column: &str,
+) -> Option<Vec<u8>> {
+    secret
+        .as_ref()
+        .map(|s| secrets.seal(s, &secret_context(id, column)))
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    owner_id: &str,
+    account: NewAccount,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let now = to_millis(Utc::now());
+    sqlx::query(
+        "INSERT INTO connected_accounts (id, owner_id, platform, platform_account_id, username,
+             display_name, profile_image_url, is_active, token_expires_at, token_status,
+             is_twitter_premium, access_token_enc, refresh_token_enc, refresh_token_expires_at,
+             secrets_enc, granted_scopes, metadata, next_refresh_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+    )
+    .bind(&id)
+    .bind(owner_id)
+    .bind(account.platform.slug())
+    .bind(&account.platform_account_id)
+    .bind(&account.username)
+    .bind(&account.display_name)
+    .bind(&account.profile_image_url)
+    .bind(account.token_expires_at.map(to_millis))
+    .bind(account.token_status.as_str())
+    .bind(flag(account.is_twitter_premium))
+    .bind(seal(secrets, &id, &account.access_token, "access_token"))
+    .bind(seal(secrets, &id, &account.refresh_token, "refresh_token"))
+    .bind(account.refresh_token_expires_at.map(to_millis))
+    .bind(seal(secrets, &id, &account.extra_secret, "secrets"))
+    .bind(&account.granted_scopes)
+    .bind(account.metadata.to_string())
+    .bind(account.next_refresh_at.map(to_millis))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Reconnecting updates the same row: same id, so everything that points at the account keeps
+/// working. The status is cleared, and a refresh token is only replaced by a new, non-empty one.
+pub async fn update_reconnected(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    id: &str,
+    account: NewAccount,
+) -> Result<(), sqlx::Error> {
+    let new_refresh = seal(secrets, id, &account.refresh_token, "refresh_token");
+    let has_new_refresh = flag(new_refresh.is_some());
+    sqlx::query(
+        "UPDATE connected_accounts SET
+             username = $1, display_name = $2, profile_image_url = $3, is_active = 1,
+             token_expires_at = $4, token_status = $5, is_twitter_premium = $6,
+             access_token_enc = $7,
+             refresh_token_enc = COALESCE($8, refresh_token_enc),
+             refresh_token_expires_at = CASE WHEN $9 = 1 THEN $10 ELSE refresh_token_expires_at END,
+             secrets_enc = COALESCE($11, secrets_enc),
+             granted_scopes = COALESCE($12, granted_scopes),
+             metadata = $13, updated_at = $14, next_refresh_at = $16,
+             refresh_failures = 0, last_refresh_error = NULL,
+             refresh_lease_until = NULL, refresh_lease_owner = NULL
+         WHERE id = $15",
+    )
+    .bind(&account.username)
+    .bind(&account.display_name)
+    .bind(&account.profile_image_url)
+    .bind(account.token_expires_at.map(to_millis))
+    .bind(account.token_status.as_str())
+    .bind(flag(account.is_twitter_premium))
+    .bind(seal(secrets, id, &account.access_token, "access_token"))
+    .bind(new_refresh)
+    .bind(has_new_refresh)
+    .bind(account.refresh_token_expires_at.map(to_millis))
+    .bind(seal(secrets, id, &account.extra_secret, "secrets"))
+    .bind(&account.granted_scopes)
+    .bind(account.metadata.to_string())
+    .bind(to_millis(Utc::now()))
+    .bind(id)
+    .bind(account.next_refresh_at.map(to_millis))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The owner's row for this platform account, if they have one (identity: owner, platform, id).
+pub async fn find_by_identity(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    platform: Platform,
+    platform_account_id: &str,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM connected_accounts
+         WHERE owner_id = $1 AND platform = $2 AND platform_account_id = $3"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner_id)
+        .bind(platform.slug())
+        .bind(platform_account_id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(AccountRecord::from_row)
+        .transpose()
+}
+
+/// Any account by id (for the worker, which acts for every owner).
+pub async fn find_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let sql = format!("SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(AccountRecord::from_row)
+        .transpose()
+}
+
+/// One of the owner's accounts by id; `None` for another owner's (never a hint that it exists).
+pub async fn find_owned(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let sql =
+        format!("SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1 AND owner_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(owner_id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(AccountRecord::from_row)
+        .transpose()
+}
+
+/// An account's three sealed secrets, opened: access token, refresh token, other secret.
+pub async fn open_all_secrets(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    id: &str,
+) -> Result<[Option<SecretString>; 3], sqlx::Error> {
+    let row = sqlx::query("SELECT access_token_enc, refresh_token_enc, secrets_enc FROM connected_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok([None, None, None]);
+    };
+    let mut opened = [None, None, None];
+    for (slot, (column, name)) in opened.iter_mut().zip([
+        ("access_token_enc", "access_token"),
+        ("refresh_token_enc", "refresh_token"),
+        ("secrets_enc", "secrets"),
+    ]) {
+        if let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(column)? {
+            *slot = Some(
+                secrets
+                    .open(&sealed, &secret_context(id, name))
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            );
+        }
+    }
+    Ok(opened)
+}
+
+/// Opens one of an account's sealed secrets (`access_token`, `refresh_token` or `secrets`).
+pub async fn open_secret(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    id: &str,
+    column: &str,
+) -> Result<Option<SecretString>, sqlx::Error> {
+    let sql = match column {
+        "access_token" => "SELECT access_token_enc AS sealed FROM connected_accounts WHERE id = $1",
+        "refresh_token" => {
+            "SELECT refresh_token_enc AS sealed FROM connected_accounts WHERE id = $1"
+        }
+        _ => "SELECT secrets_enc AS sealed FROM connected_accounts WHERE id = $1",
+    };
+    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(sealed) = sealed.flatten() else {
+        return Ok(None);
+    };
+    secrets
+        .open(&sealed, &secret_context(id, column))
+        .map(Some)
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

@@ -1,0 +1,413 @@
+//! Platforms connected with credentials a person types: Bluesky (handle + app password), Telegram
+//! (a bot token) and Listmonk (server, API user, token). Each is checked against the platform
+//! before anything is stored.
+
+use crate::failure::{classify, ProviderError};
+use crate::provider_client::{text_at, Profile, TokenSet};
+use crate::providers;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use domain::Platform;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use url::Url;
+
+/// What a successful check yields, ready to store.
+#[derive(Debug)]
+pub struct Checked {
+    pub profile: Profile,
+    pub tokens: TokenSet,
+    pub metadata: Value,
+    /// Kept sealed beside the tokens (Bluesky's app password, to start a new session if the
+    /// refresh token ever lapses).
+    pub extra_secret: Option<SecretString>,
+}
+
+/// What is wrong with typed credentials. Codes, not words: the form page says them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialProblem {
+    /// A field is malformed; nothing was sent anywhere.
+    Field {
+        field: &'static str,
+        code: &'static str,
+    },
+    /// The platform said no to these credentials.
+    Refused {
+        field: &'static str,
+    },
+    Provider(ProviderError),
+}
+
+fn field(field: &'static str, code: &'static str) -> CredentialProblem {
+    CredentialProblem::Field { field, code }
+}
+
+/// A Bluesky handle (with or without `@`), an email, or a DID.
+pub fn check_bluesky_identifier(identifier: &str) -> Result<String, CredentialProblem> {
+    let identifier = identifier.trim().trim_start_matches('@').to_owned();
+    let looks_ok = identifier.starts_with("did:")
+        || (identifier.contains('.')
+            && identifier.len() <= 253
+            && identifier
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@' | '_' | '+')));
+    if looks_ok {
+        Ok(identifier)
+    } else {
+        Err(field("identifier", "invalid_identifier"))
+    }
+}
+
+/// App passwords look like `abcd-efgh-ijkl-mnop`. Plugboard refuses the account password itself:
+/// an app password can be revoked on its own and cannot change account settings.
+pub fn check_app_password(password: &str) -> Result<(), CredentialProblem> {
+    let groups: Vec<&str> = password.trim().split('-').collect();
+    let ok = groups.len() == 4
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok {
+        Ok(())
+    } else {
+        Err(field("app_password", "not_app_password"))
+    }
+}
+
+/// BotFather's tokens look like `123456789:AA...` (a bot id, a colon, a 35-character secret).
+pub fn check_bot_token(token: &str) -> Result<String, CredentialProblem> {
+    let token = token.trim();
+    let ok = token.split_once(':').is_some_and(|(id, secret)| {
+        id.len() >= 5
+            && id.chars().all(|c| c.is_ascii_digit())
+            && secret.len() >= 30
+            && secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if ok {
+        Ok(token.to_owned())
+    } else {
+        Err(field("bot_token", "invalid_bot_token"))
+    }
+}
+
+pub fn check_base_url(base: &str, field_name: &'static str) -> Result<Url, CredentialProblem> {
+    let url = Url::parse(base.trim()).map_err(|_| field(field_name, "invalid_url"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(field(field_name, "invalid_url"));
+    }
+    Ok(url)
+}
+
+fn base_str(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+/// Bluesky: `createSession` with the app password, then `getProfile` for the name and avatar.
+pub async fn bluesky(
+    http: &reqwest::Client,
+    pds: &Url,
+    identifier: &str,
+    app_password: &SecretString,
+) -> Result<Checked, CredentialProblem> {
+    let identifier = check_bluesky_identifier(identifier)?;
+    check_app_password(app_password.expose_secret())?;
+    let revoked = &providers::spec(Platform::Bluesky).revoked;
+    let base = base_str(pds);
+    let response = http
+        .post(format!("{base}/xrpc/com.atproto.server.createSession"))
+        .json(&json!({"identifier": identifier, "password": app_password.expose_secret()}))
+        .send()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    if status == 401 || status == 400 {
+        return Err(CredentialProblem::Refused {
+            field: "app_password",
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(CredentialProblem::Provider(classify(
+            status, &text, revoked,
+        )));
+    }
+    let session: Value = serde_json::from_str(&text).map_err(|_| {
+        CredentialProblem::Provider(ProviderError::unexpected("the answer is not JSON"))
+    })?;
+    let (Some(did), Some(handle), Some(access), Some(refresh)) = (
+        text_at(&session, "/did"),
+        text_at(&session, "/handle"),
+        text_at(&session, "/accessJwt"),
+        text_at(&session, "/refreshJwt"),
+    ) else {
+        return Err(CredentialProblem::Provider(ProviderError::unexpected(
+            "the session is incomplete",
+        )));
+    };
+    // The name and avatar are a nicety: a failure here does not stop the connect.
+    let profile: Value = match http
+        .get(format!("{base}/xrpc/app.bsky.actor.getProfile"))
+        .query(&[("actor", did.as_str())])
+        .bearer_auth(&access)
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => r.json().await.unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let now = chrono::Utc::now().timestamp();
+    Ok(Checked {
+        profile: Profile {
+            platform_account_id: did,
+            username: handle,
+            display_name: text_at(&profile, "/displayName"),
+            avatar_url: text_at(&profile, "/avatar"),
+            is_premium: false,
+            own_token: None,
+        },
+        tokens: TokenSet {
+            expires_in: jwt_expiry(&access).map(|exp| exp - now),
+            refresh_expires_in: jwt_expiry(&refresh).map(|exp| exp - now),
+            access_token: SecretString::from(access),
+            refresh_token: Some(SecretString::from(refresh)),
+            scope: None,
+        },
+        metadata: json!({ "pds_url": base }),
+        extra_secret: Some(app_password.clone()),
+    })
+}
+
+/// Bluesky's refresh: `refreshSession` with the refresh JWT gives a new pair (the old refresh JWT
+/// stops working: it rotates).
+pub async fn bluesky_refresh(
+    http: &reqwest::Client,
+    pds: &str,
+    refresh_jwt: &SecretString,
+) -> Result<TokenSet, ProviderError> {
+    let revoked = &providers::spec(Platform::Bluesky).revoked;
+    let response = http
+        .post(format!(
+            "{}/xrpc/com.atproto.server.refreshSession",
+            pds.trim_end_matches('/')
+        ))
+        .bearer_auth(refresh_jwt.expose_secret())
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_transport(&e))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ProviderError::from_transport(&e))?;
+    if !(200..300).contains(&status) {
+        return Err(classify(status, &text, revoked));
+    }
+    let session: Value = serde_json::from_str(&text)
+        .map_err(|_| ProviderError::unexpected("the answer is not JSON"))?;
+    let (Some(access), Some(refresh)) = (
+        text_at(&session, "/accessJwt"),
+        text_at(&session, "/refreshJwt"),
+    ) else {
+        return Err(ProviderError::unexpected("the session is incomplete"));
+    };
+    let now = chrono::Utc::now().timestamp();
+    Ok(TokenSet {
+        expires_in: jwt_expiry(&access).map(|exp| exp - now),
+        refresh_expires_in: jwt_expiry(&refresh).map(|exp| exp - now),
+        access_token: SecretString::from(access),
+        refresh_token: Some(SecretString::from(refresh)),
+        scope: None,
+    })
+}
+
+/// The `exp` claim of a JWT, read without verifying it (only to schedule a refresh).
+pub fn jwt_expiry(jwt: &str) -> Option<i64> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()
+}
+
+/// Telegram: `getMe` proves the token and names the bot.
+pub async fn telegram(
+    http: &reqwest::Client,
+    api_url: &str,
+    bot_token: &SecretString,
+) -> Result<Checked, CredentialProblem> {
+    let token = check_bot_token(bot_token.expose_secret())?;
+    let revoked = &providers::spec(Platform::Telegram).revoked;
+    let url = format!("{}/bot{token}/getMe", api_url.trim_end_matches('/'));
+    // The token is in the URL: transport errors are reported without it.
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    if status == 401 || status == 404 {
+        return Err(CredentialProblem::Refused { field: "bot_token" });
+    }
+    if !(200..300).contains(&status) {
+        return Err(CredentialProblem::Provider(classify(
+            status, &text, revoked,
+        )));
+    }
+    let body: Value = serde_json::from_str(&text).map_err(|_| {
+        CredentialProblem::Provider(ProviderError::unexpected("the answer is not JSON"))
+    })?;
+    let (Some(id), Some(username)) = (
+        text_at(&body, "/result/id"),
+        text_at(&body, "/result/username"),
+    ) else {
+        return Err(CredentialProblem::Provider(ProviderError::unexpected(
+            "getMe named no bot",
+        )));
+    };
+    Ok(Checked {
+        profile: Profile {
+            platform_account_id: id.clone(),
+            username: format!("@{username}"),
+            display_name: text_at(&body, "/result/first_name"),
+            avatar_url: None,
+            is_premium: false,
+            own_token: None,
+        },
+        tokens: TokenSet {
+            access_token: SecretString::from(token),
+            refresh_token: None,
+            expires_in: None,
+            refresh_expires_in: None,
+            scope: None,
+        },
+        metadata: json!({ "telegram_bot_id": id }),
+        extra_secret: None,
+    })
+}
+
+/// Listmonk: an authenticated read proves the API user and token.
+pub async fn listmonk(
+    http: &reqwest::Client,
+    base: &Url,
+    api_user: &str,
+    token: &SecretString,
+) -> Result<Checked, CredentialProblem> {
+    let api_user = api_user.trim();
+    if api_user.is_empty() || api_user.contains(':') {
+        return Err(field("api_user", "invalid_api_user"));
+    }
+    if token.expose_secret().trim().is_empty() {
+        return Err(field("token", "missing_token"));
+    }
+    let revoked = &providers::spec(Platform::Listmonk).revoked;
+    let base = base_str(base);
+    let authorization = format!("token {api_user}:{}", token.expose_secret().trim());
+    let response = http
+        .get(format!("{base}/api/lists"))
+        .query(&[("per_page", "1")])
+        .header(reqwest::header::AUTHORIZATION, authorization)
+        .send()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
+    if status == 401 || status == 403 {
+        return Err(CredentialProblem::Refused { field: "token" });
+    }
+    if !(200..300).contains(&status) {
+        return Err(CredentialProblem::Provider(classify(
+            status, &text, revoked,
+        )));
+    }
+    serde_json::from_str::<Value>(&text).map_err(|_| {
+        CredentialProblem::Provider(ProviderError::unexpected(
+            "the answer is not JSON (is this a Listmonk server?)",
+        ))
+    })?;
+    let host = Url::parse(&base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| base.clone());
+    Ok(Checked {
+        profile: Profile {
+            platform_account_id: format!("{base}#{api_user}"),
+            username: api_user.to_owned(),
+            display_name: Some(host),
+            avatar_url: None,
+            is_premium: false,
+            own_token: None,
+        },
+        tokens: TokenSet {
+            access_token: SecretString::from(token.expose_secret().trim().to_owned()),
+            refresh_token: None,
+            expires_in: None,
+            refresh_expires_in: None,
+            scope: None,
+        },
+        metadata: json!({ "base_url": base, "api_user": api_user }),
+        extra_secret: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bluesky_identifiers() {
+        assert_eq!(
+            check_bluesky_identifier("@ada.bsky.social").unwrap(),
+            "ada.bsky.social"
+        );
+        assert_eq!(
+            check_bluesky_identifier("ada@example.com").unwrap(),
+            "ada@example.com"
+        );
+        assert!(check_bluesky_identifier("did:plc:abc123").is_ok());
+        assert!(check_bluesky_identifier("ada").is_err());
+        assert!(check_bluesky_identifier("ada smith.bsky.social").is_err());
+    }
+
+    #[test]
+    fn app_passwords_not_account_passwords() {
+        assert!(check_app_password("abcd-efgh-ijkl-mnop").is_ok());
+        assert!(check_app_password("hunter2hunter2").is_err());
+        assert!(check_app_password("abcd-efgh-ijkl").is_err());
+    }
+
+    #[test]
+    fn bot_tokens() {
+        assert!(check_bot_token(" 123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ac ").is_ok());
+        assert!(check_bot_token("123:short").is_err());
+        assert!(check_bot_token("not a token").is_err());
+    }
+
+    #[test]
+    fn base_urls() {
+        assert!(check_base_url("https://lists.example.com/", "base_url").is_ok());
+        assert!(check_base_url("lists.example.com", "base_url").is_err());
+        assert!(check_base_url("ftp://lists.example.com", "base_url").is_err());
+    }
+
+    #[test]
+    fn jwt_expiry_reads_exp() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"exp":1800000000,"sub":"did:plc:x"}"#);
+        assert_eq!(
+            jwt_expiry(&format!("e30.{payload}.sig")),
+            Some(1_800_000_000)
+        );
+        assert_eq!(jwt_expiry("garbage"), None);
+    }
+}

@@ -1,0 +1,286 @@
+//! Disconnecting an account. One transaction deletes the row (and with it every token), cancels
+//! the scheduled posts it was the only target of, takes it out of the others, and writes the
+//! `account.disconnected` event and the audit entry. Only then, outside the transaction, is the
+//! grant revoked at the platform, best effort: a platform that is down never keeps an account.
+
+use crate::accounts::{self, AccountRecord};
+use crate::audit;
+use crate::failure::ProviderError;
+use crate::provider_client::ProviderClient;
+use crate::providers::ProviderSettings;
+use crate::{posts, webhooks, AppState};
+use chrono::Utc;
+use domain::{DisconnectPreview, Platform};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+/// What became of the grant at the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    /// The platform has no revocation endpoint: the person removes access by hand.
+    NotSupported,
+    /// The platform did not accept it; the account is disconnected all the same.
+    Failed(String),
+}
+
+impl Revocation {
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Revocation::Revoked => "revoked",
+            Revocation::NotSupported => "not_supported",
+            Revocation::Failed(_) => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Disconnected {
+    pub platform: Platform,
+    pub title: String,
+    pub revocation: Revocation,
+    pub connected_apps_url: Option<String>,
+    pub posts_cancelled: Vec<String>,
+    pub posts_continuing: Vec<String>,
+}
+
+/// Where the person removes Plugboard's access by hand. Mastodon's and Listmonk's pages are on
+/// the account's own server.
+pub fn connected_apps_url(record: &AccountRecord, settings: &ProviderSettings) -> Option<String> {
+    let page = settings.spec().connected_apps_url.as_str();
+    if !page.starts_with('/') {
+        return Some(page.to_owned());
+    }
+    let server = ["instance_url", "base_url"]
+        .iter()
+        .find_map(|key| record.metadata.get(*key).and_then(Value::as_str))?;
+    Some(format!("{}{page}", server.trim_end_matches('/')))
+}
+
+/// Whether Plugboard can revoke this account's grant itself.
+fn revocable(record: &AccountRecord, settings: &ProviderSettings) -> bool {
+    settings.revoke_url.is_some() && !record.is_demo()
+}
+
+/// What disconnecting would do, for the confirmation page. `None` if the account is not the owner's.
+pub async fn preview(
+    app: &AppState,
+    owner_id: &str,
+    account_id: &str,
+) -> Result<Option<DisconnectPreview>, sqlx::Error> {
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(record) = accounts::find_owned(&mut conn, owner_id, account_id).await? else {
+        return Ok(None);
+    };
+    let (cancelled, continuing) = posts::disconnect_effect(&mut conn, account_id).await?;
+    let settings = app.config.providers.get(record.platform);
+    Ok(Some(DisconnectPreview {
+        account: record.view(Utc::now()),
+        posts_cancelled: u32::try_from(cancelled.len()).unwrap_or(u32::MAX),
+        posts_continuing: u32::try_from(continuing.len()).unwrap_or(u32::MAX),
+        revocable: revocable(&record, settings),
+        connected_apps_url: connected_apps_url(&record, settings),
+    }))
+}
+
+/// Disconnects one of the owner's accounts. `None` if it is not theirs (or already gone, as after
+/// a second click).
+pub async fn disconnect(
+    app: &AppState,
+    owner_id: &str,
+    actor: &str,
+    account_id: &str,
+) -> Result<Option<Disconnected>, sqlx::Error> {
+    let mut tx = app.db.begin_write().await?;
+    let Some(record) = accounts::find_owned(&mut tx, owner_id, account_id).await? else {
+        return Ok(None);
+    };
+    let [access, refresh, _] =
+        accounts::open_all_secrets(&mut tx, &app.secrets, account_id).await?;
+    let (cancelled, continuing) = posts::remove_account(&mut tx, account_id).await?;
+    sqlx::query("DELETE FROM connected_accounts WHERE id = $1 AND owner_id = $2")
+        .bind(account_id)
+        .bind(owner_id)
+        .execute(&mut *tx)
+        .await?;
+    let data = json!({
+        "account_id": record.id,
+        "platform": record.platform.slug(),
+        "platform_account_id": record.platform_account_id,
+        "username": record.username,
+        "cancelled_post_ids": cancelled,
+        "continuing_post_ids": continuing,
+        "occurred_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    webhooks::record_event(
+        &mut tx,
+        owner_id,
+        webhooks::ACCOUNT_DISCONNECTED,
+        data,
+        None,
+    )
+    .await?;
+    let subject = audit::Subject {
+        account_id: Some(&record.id),
+        platform: Some(record.platform),
+        detail: Some(&record.username),
+    };
+    audit::record(
+        &mut tx,
+        owner_id,
+        actor,
+        audit::ACCOUNT_DISCONNECTED,
+        subject,
+    )
+    .await?;
+    tx.commit().await?;
+
+    let settings = app.config.providers.get(record.platform);
+    let revocation = match access {
+        Some(access) if revocable(&record, settings) => {
+            match revoke(app, &record, settings, &access, refresh.as_ref()).await {
+                Ok(()) => Revocation::Revoked,
+                Err(error) => {
+                    tracing::warn!(account_id, platform = record.platform.slug(), error = %error, "revoking at the platform failed; the account is disconnected");
+                    Revocation::Failed(error.to_string())
+                }
+            }
+        }
+        _ => Revocation::NotSupported,
+    };
+    metrics::counter!("plugboard_disconnects_total", "platform" => record.platform.slug(), "revocation" => revocation.slug())
+        .increment(1);
+    Ok(Some(Disconnected {
+        platform: record.platform,
+        title: record.view(Utc::now()).title().to_owned(),
+        connected_apps_url: connected_apps_url(&record, settings),
+        revocation,
+        posts_cancelled: cancelled,
+        posts_continuing: continuing,
+    }))
+}
+
+async fn revoke(
+    app: &AppState,
+    record: &AccountRecord,
+    settings: &ProviderSettings,
+    access: &SecretString,
+    refresh: Option<&SecretString>,
+) -> Result<(), ProviderError> {
+    let instance = record.metadata.get("instance_url").and_then(Value::as_str);
+    let client = match instance {
+        Some(instance) if record.platform == Platform::Mastodon => {
+            crate::connect::mastodon_client(app, instance)
+                .await
+                .map_err(|error| {
+                    ProviderError::unexpected(
+                        error
+                            .description()
+                            .unwrap_or_else(|| "the instance's app is unknown".into()),
+                    )
+                })?
+        }
+        _ => ProviderClient::new(
+            settings,
+            app.http.clone(),
+            app.config.providers.callback_url(record.platform),
+        ),
+    };
+    client
+        .revoke(access, refresh)
+        .await
+        .unwrap_or_else(|| Err(ProviderError::unexpected("no revocation endpoint")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::Providers;
+    use serde_json::json;
+
+    fn record(platform: Platform, metadata: Value) -> AccountRecord {
+        let now = Utc::now();
+        AccountRecord {
+            id: "a1".into(),
+            owner_id: "u1".into(),
+            platform,
+            platform_account_id: "p1".into(),
+            username: "ada".into(),
+            display_name: None,
+            profile_image_url: None,
+            is_active: true,
+            token_expires_at: None,
+            token_status: domain::StoredTokenStatus::Active,
+            is_twitter_premium: false,
+            metadata,
+            created_at: now,
+            updated_at: now,
+            last_refreshed_at: None,
+        }
+    }
+
+    fn providers() -> Providers {
+        Providers::from_lookup(
+            &|_| None,
+            &url::Url::parse("http://localhost:3000").unwrap(),
+            false,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn connected_apps_pages_are_absolute_or_on_the_accounts_own_server() {
+        let providers = providers();
+        let x = record(Platform::X, json!({}));
+        assert_eq!(
+            connected_apps_url(&x, providers.get(Platform::X)).as_deref(),
+            Some("https://x.com/settings/connected_apps")
+        );
+        let toot = record(
+            Platform::Mastodon,
+            json!({"instance_url": "https://fosstodon.org/"}),
+        );
+        assert_eq!(
+            connected_apps_url(&toot, providers.get(Platform::Mastodon)).as_deref(),
+            Some("https://fosstodon.org/oauth/authorized_applications")
+        );
+        let list = record(
+            Platform::Listmonk,
+            json!({"base_url": "https://lists.example.com"}),
+        );
+        assert_eq!(
+            connected_apps_url(&list, providers.get(Platform::Listmonk)).as_deref(),
+            Some("https://lists.example.com/admin/users")
+        );
+        let lost = record(Platform::Mastodon, json!({}));
+        assert_eq!(
+            connected_apps_url(&lost, providers.get(Platform::Mastodon)),
+            None
+        );
+    }
+
+    #[test]
+    fn only_platforms_with_an_endpoint_are_revoked_and_never_demo_rows() {
+        let providers = providers();
+        let revocable_platforms: Vec<Platform> = Platform::ALL
+            .into_iter()
+            .filter(|p| revocable(&record(*p, json!({})), providers.get(*p)))
+            .collect();
+        assert_eq!(
+            revocable_platforms,
+            [
+                Platform::X,
+                Platform::LinkedIn,
+                Platform::YouTube,
+                Platform::TikTok,
+                Platform::Reddit,
+                Platform::Slack,
+                Platform::Mastodon
+            ]
+        );
+        assert!(!revocable(
+            &record(Platform::X, json!({"demo": true})),
+            providers.get(Platform::X)
+        ));
+    }
+}

@@ -1,0 +1,373 @@
+//! What a failed call to a platform means: is the grant gone (a person must reconnect), is the
+//! platform having a bad moment (try again later), or is something set up wrong?
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The grant or token is revoked, expired or invalid: only reconnecting helps.
+    Terminal,
+    /// The platform refuses our client (invalid_client): the administrator must fix the setup.
+    Misconfigured,
+    RateLimited,
+    /// 5xx from the platform.
+    Unavailable,
+    Timeout,
+    /// Could not reach the platform at all.
+    Network,
+    /// A 4xx that names no known cause.
+    Rejected,
+    /// A success status with a body we cannot read.
+    Unexpected,
+}
+
+impl FailureKind {
+    /// Worth retrying later, and never a reason to ask a person to reconnect.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            FailureKind::RateLimited
+                | FailureKind::Unavailable
+                | FailureKind::Timeout
+                | FailureKind::Network
+        )
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            FailureKind::Terminal => "terminal",
+            FailureKind::Misconfigured => "misconfigured",
+            FailureKind::RateLimited => "rate_limited",
+            FailureKind::Unavailable => "unavailable",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Network => "network",
+            FailureKind::Rejected => "rejected",
+            FailureKind::Unexpected => "unexpected",
+        }
+    }
+}
+
+/// A failed call, described without any secret (no URL, no token, no raw body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderError {
+    pub kind: FailureKind,
+    pub status: Option<u16>,
+    /// The platform's own error identifier, e.g. `invalid_grant` or `190`.
+    pub code: Option<String>,
+    /// The platform's own words, shortened.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.slug())?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+impl ProviderError {
+    pub fn new(kind: FailureKind) -> ProviderError {
+        ProviderError {
+            kind,
+            status: None,
+            code: None,
+            message: None,
+        }
+    }
+
+    pub fn unexpected(message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            message: Some(message.into()),
+            ..ProviderError::new(FailureKind::Unexpected)
+        }
+    }
+
+    /// From a transport failure. The URL is dropped: some platforms put the token in it.
+    pub fn from_transport(err: &reqwest::Error) -> ProviderError {
+        let kind = if err.is_timeout() {
+            FailureKind::Timeout
+        } else if err.is_decode() || err.is_body() {
+            FailureKind::Unexpected
+        } else {
+            FailureKind::Network
+        };
+        ProviderError::new(kind)
+    }
+}
+
+const MAX_MESSAGE: usize = 200;
+
+/// The identifiers a platform uses to name an error, wherever its JSON puts them: RFC 6749's
+/// `error`, Meta's `error.code`/`error.type`/`error_subcode`, TikTok's `error.code`, Bluesky's
+/// `error`, Telegram's `error_code`, Slack's `error`...
+pub fn error_identifiers(body: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut push = |value: Option<&Value>| match value {
+        Some(Value::String(s)) if !s.is_empty() => ids.push(s.clone()),
+        Some(Value::Number(n)) => ids.push(n.to_string()),
+        _ => {}
+    };
+    for pointer in [
+        "/error",
+        "/error/code",
+        "/error/type",
+        "/error/error_subcode",
+        "/error_code",
+        "/code",
+        "/message",
+        "/error/message",
+    ] {
+        push(body.pointer(pointer));
+    }
+    if let (Some(kind), Some(code)) = (
+        body.pointer("/error/type").and_then(Value::as_str),
+        body.pointer("/error/code").and_then(Value::as_i64),
+    ) {
+        ids.push(format!("{kind}:{code}"));
+    }
+    ids
+}
+
+/// The platform's own description of an error, if it gave one.
+pub fn error_message(body: &Value) -> Option<String> {
+    [
+        "/error_description",
+        "/error/message",
+        "/message",
+        "/description",
+        "/error/description",
+    ]
+    .iter()
+    .find_map(|p| body.pointer(p).and_then(Value::as_str))
+    .filter(|m| !m.trim().is_empty())
+    .map(|m| m.chars().take(MAX_MESSAGE).collect())
+}
+
+/// Classifies a failed answer. `status` is the HTTP status (200 for platforms that report
+/// errors in the body); `revoked` is the platform's list of identifiers that mean "grant gone".
+pub fn classify(status: u16, body: &str, revoked: &[String]) -> ProviderError {
+    let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let ids = error_identifiers(&json);
+    let code = ids.first().cloned();
+    let message = error_message(&json);
+    let status_text = status.to_string();
+    let named_revoked = ids
+        .iter()
+        .chain(std::iter::once(&status_text))
+        .any(|id| revoked.contains(id));
+    let kind = if status == 429
+        || ids
+            .iter()
+            .any(|id| id == "rate_limit_exceeded" || id == "ratelimited")
+    {
+        FailureKind::RateLimited
+    } else if status >= 500 {
+        FailureKind::Unavailable
+    } else if ids
+        .iter()
+        .any(|id| id == "invalid_client" || id == "unauthorized_client")
+        && !named_revoked
+    {
+        FailureKind::Misconfigured
+    } else if named_revoked || status == 401 {
+        FailureKind::Terminal
+    } else if status >= 400 || code.is_some() {
+        FailureKind::Rejected
+    } else {
+        FailureKind::Unexpected
+    };
+    ProviderError {
+        kind,
+        status: Some(status),
+        code,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revoked(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn invalid_grant_is_terminal() {
+        let e = classify(
+            400,
+            r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#,
+            &revoked(&["invalid_grant"]),
+        );
+        assert_eq!(e.kind, FailureKind::Terminal);
+        assert_eq!(e.code.as_deref(), Some("invalid_grant"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Token has been expired or revoked.")
+        );
+    }
+
+    #[test]
+    fn server_errors_timeouts_and_rate_limits_are_transient() {
+        assert_eq!(
+            classify(502, "<html>Bad Gateway</html>", &[]).kind,
+            FailureKind::Unavailable
+        );
+        assert_eq!(classify(503, "", &[]).kind, FailureKind::Unavailable);
+        assert_eq!(classify(429, "", &[]).kind, FailureKind::RateLimited);
+        let tiktok =
+            r#"{"error":{"code":"rate_limit_exceeded","message":"slow down","log_id":"x"}}"#;
+        assert_eq!(classify(429, tiktok, &[]).kind, FailureKind::RateLimited);
+        for kind in [
+            FailureKind::RateLimited,
+            FailureKind::Unavailable,
+            FailureKind::Timeout,
+            FailureKind::Network,
+        ] {
+            assert!(kind.is_transient());
+        }
+        for kind in [
+            FailureKind::Terminal,
+            FailureKind::Misconfigured,
+            FailureKind::Rejected,
+            FailureKind::Unexpected,
+        ] {
+            assert!(!kind.is_transient());
+        }
+    }
+
+    #[test]
+    fn a_502_with_an_invalid_grant_body_is_still_transient() {
+        let e = classify(
+            502,
+            r#"{"error":"invalid_grant"}"#,
+            &revoked(&["invalid_grant"]),
+        );
+        assert_eq!(e.kind, FailureKind::Unavailable);
+    }
+
+    #[test]
+    fn each_platforms_revoked_shape_is_terminal() {
+        let cases: &[(u16, &str, &[&str])] = &[
+            // Meta: OAuthException 190
+            (
+                400,
+                r#"{"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}}"#,
+                &["190"],
+            ),
+            // TikTok API
+            (
+                401,
+                r#"{"error":{"code":"access_token_invalid","message":"The access token is invalid","log_id":"1"}}"#,
+                &["access_token_invalid"],
+            ),
+            // Slack answers 200 with ok:false
+            (
+                200,
+                r#"{"ok":false,"error":"token_revoked"}"#,
+                &["token_revoked"],
+            ),
+            // Bluesky
+            (
+                400,
+                r#"{"error":"ExpiredToken","message":"Token has been revoked"}"#,
+                &["ExpiredToken"],
+            ),
+            // Telegram
+            (
+                401,
+                r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+                &["401"],
+            ),
+            // Listmonk answers 403
+            (403, r#"{"message":"invalid API credentials"}"#, &["403"]),
+            // Pinterest
+            (
+                401,
+                r#"{"code":2,"message":"Authentication failed."}"#,
+                &["2"],
+            ),
+            // Mastodon
+            (
+                401,
+                r#"{"error":"The access token is invalid"}"#,
+                &["invalid_token"],
+            ),
+            // LinkedIn
+            (
+                401,
+                r#"{"message":"Invalid access token","serviceErrorCode":65600,"status":401}"#,
+                &["invalid_token"],
+            ),
+        ];
+        for (status, body, ids) in cases {
+            assert_eq!(
+                classify(*status, body, &revoked(ids)).kind,
+                FailureKind::Terminal,
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_client_is_a_setup_problem_not_a_revoked_grant() {
+        let e = classify(
+            401,
+            r#"{"error":"invalid_client"}"#,
+            &revoked(&["invalid_grant"]),
+        );
+        assert_eq!(e.kind, FailureKind::Misconfigured);
+    }
+
+    #[test]
+    fn an_unknown_4xx_is_rejected_not_terminal() {
+        let e = classify(
+            400,
+            r#"{"error":"invalid_request","error_description":"Missing code"}"#,
+            &revoked(&["invalid_grant"]),
+        );
+        assert_eq!(e.kind, FailureKind::Rejected);
+        assert_eq!(e.code.as_deref(), Some("invalid_request"));
+    }
+
+    #[test]
+    fn a_success_status_with_nonsense_is_unexpected() {
+        assert_eq!(classify(200, "not json", &[]).kind, FailureKind::Unexpected);
+    }
+
+    #[test]
+    fn messages_are_shortened() {
+        let long = format!(
+            r#"{{"error":"x","error_description":"{}"}}"#,
+            "a".repeat(500)
+        );
+        assert_eq!(
+            classify(400, &long, &[]).message.unwrap().chars().count(),
+            MAX_MESSAGE
+        );
+    }
+
+    #[test]
+    fn display_names_kind_status_code_and_message() {
+        let e = classify(
+            400,
+            r#"{"error":"invalid_grant","error_description":"nope"}"#,
+            &revoked(&["invalid_grant"]),
+        );
+        assert_eq!(e.to_string(), "terminal (HTTP 400) invalid_grant: nope");
+    }
+}

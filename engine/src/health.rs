@@ -1,0 +1,396 @@
+//! Health checks when a person opens the connections page: refresh what is due, otherwise ask
+//! the platform's cheapest "who am I". They run in the background (the page renders from the
+//! database at once), with bounded concurrency, each call bounded by the provider timeout, and an
+//! account checked in the last few minutes is not checked again.
+
+use crate::accounts::{self, AccountRecord};
+use crate::db::{flag, to_millis};
+use crate::failure::{classify, FailureKind, ProviderError};
+use crate::provider_client::{text_at, ProviderClient};
+use crate::refresh::{self, Outcome};
+use crate::AppState;
+use chrono::{Duration, Utc};
+use domain::{ExpiryDisplay, Platform, StoredTokenStatus};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Checks for one owner run this many calls at once (the process-wide limit also applies).
+const PER_OWNER: usize = 4;
+/// TikTok allows 20 creator_info calls a minute per token; Plugboard stays well under.
+const CREATOR_INFO_PER_MINUTE: usize = 20;
+/// Creator info is fetched again after this long.
+const CREATOR_INFO_MAX_AGE: Duration = Duration::hours(1);
+
+/// The process's health checks: who is being checked, and the limits.
+#[derive(Debug)]
+pub struct HealthChecks {
+    in_flight: Mutex<HashSet<String>>,
+    permits: Arc<Semaphore>,
+    creator_info_calls: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl HealthChecks {
+    pub fn new(concurrency: usize) -> HealthChecks {
+        HealthChecks {
+            in_flight: Mutex::new(HashSet::new()),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            creator_info_calls: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_checking(&self, owner_id: &str) -> bool {
+        self.in_flight
+            .lock()
+            .expect("health lock")
+            .contains(owner_id)
+    }
+
+    /// Whether one more creator_info call for this account fits TikTok's per-minute limit.
+    fn creator_info_allowed(&self, account_id: &str) -> bool {
+        let mut calls = self.creator_info_calls.lock().expect("health lock");
+        let window = calls.entry(account_id.to_owned()).or_default();
+        let now = Instant::now();
+        while window
+            .front()
+            .is_some_and(|t| now.duration_since(*t).as_secs() >= 60)
+        {
+            window.pop_front();
+        }
+        if window.len() >= CREATOR_INFO_PER_MINUTE {
+            return false;
+        }
+        window.push_back(now);
+        true
+    }
+}
+
+/// Starts checking the owner's accounts in the background, unless a check is already running.
+/// Returns whether one is running now.
+pub fn start(app: &AppState, owner_id: &str) -> bool {
+    let newly = app
+        .health
+        .in_flight
+        .lock()
+        .expect("health lock")
+        .insert(owner_id.to_owned());
+    if newly {
+        let app = app.clone();
+        let owner_id = owner_id.to_owned();
+        tokio::spawn(async move {
+            if let Err(err) = check_owner(&app, &owner_id).await {
+                tracing::warn!(owner_id = %owner_id, error = %err, "health check failed");
+            }
+            app.health
+                .in_flight
+                .lock()
+                .expect("health lock")
+                .remove(&owner_id);
+        });
+    }
+    true
+}
+
+/// Checks every active account of the owner that was not checked recently.
+pub async fn check_owner(app: &AppState, owner_id: &str) -> Result<(), sqlx::Error> {
+    use futures::StreamExt;
+    let records = accounts::list_active(&app.db, owner_id).await?;
+    let checkable = records
+        .into_iter()
+        .filter(|r| r.token_status != StoredTokenStatus::NeedsReconnect && !r.is_demo());
+    futures::stream::iter(checkable)
+        .for_each_concurrent(PER_OWNER, |record| async move {
+            if let Err(err) = check_account(app, &record).await {
+                tracing::warn!(account_id = %record.id, error = %err, "health check of an account failed");
+            }
+        })
+        .await;
+    Ok(())
+}
+
+/// Checks one account, unless it was checked within the TTL (by this or another process).
+pub async fn check_account(app: &AppState, record: &AccountRecord) -> Result<(), sqlx::Error> {
+    let now = Utc::now();
+    let ttl = Duration::from_std(app.config.health_check_ttl).unwrap_or(Duration::zero());
+    let claimed = sqlx::query(
+        "UPDATE connected_accounts SET last_checked_at = $1
+         WHERE id = $2 AND (last_checked_at IS NULL OR last_checked_at <= $3)",
+    )
+    .bind(to_millis(now))
+    .bind(&record.id)
+    .bind(to_millis(now - ttl))
+    .execute(app.db.pool())
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Ok(());
+    }
+    let _permit = app
+        .health
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("semaphore never closes");
+    let started = Instant::now();
+    let due = record_due(app, &record.id).await?;
+    let outcome = if due {
+        refresh::refresh_account(app, &record.id, false)
+            .await?
+            .slug()
+    } else {
+        verify(app, record).await?
+    };
+    metrics::histogram!("plugboard_health_check_seconds", "platform" => record.platform.slug())
+        .record(started.elapsed().as_secs_f64());
+    tracing::debug!(account_id = %record.id, platform = record.platform.slug(), outcome, "health check");
+    Ok(())
+}
+
+async fn record_due(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
+    let due: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND next_refresh_at IS NOT NULL AND next_refresh_at <= $2",
+    )
+    .bind(id)
+    .bind(to_millis(Utc::now()))
+    .fetch_one(app.db.pool())
+    .await?;
+    Ok(due > 0)
+}
+
+/// Asks the platform who the token belongs to. A refused token on a platform that can refresh
+/// gets one refresh first: only if that is refused too must the person reconnect.
+async fn verify(app: &AppState, record: &AccountRecord) -> Result<&'static str, sqlx::Error> {
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(token) =
+        accounts::open_secret(&mut conn, &app.secrets, &record.id, "access_token").await?
+    else {
+        return Ok("no_token");
+    };
+    drop(conn);
+    let answer = who_am_i(app, record, &token).await;
+    match answer {
+        Ok(body) => {
+            apply_profile(app, record, &body, &token).await?;
+            mark_expired_if_lapsed(app, record).await?;
+            Ok("ok")
+        }
+        Err(error) if error.kind == FailureKind::Terminal => {
+            if refresh::platform_refreshes(record.platform) {
+                match refresh::refresh_account(app, &record.id, true).await? {
+                    Outcome::NotRefreshable => {}
+                    other => return Ok(other.slug()),
+                }
+            }
+            refresh::mark_needs_reconnect(app, record, &error, None).await?;
+            Ok("terminal")
+        }
+        Err(error) => {
+            tracing::info!(account_id = %record.id, platform = record.platform.slug(), error = %error, "health check could not reach the platform");
+            Ok(if error.kind.is_transient() {
+                "transient"
+            } else {
+                "rejected"
+            })
+        }
+    }
+}
+
+/// The platform's cheapest call that proves the token works.
+async fn who_am_i(
+    app: &AppState,
+    record: &AccountRecord,
+    token: &SecretString,
+) -> Result<Value, ProviderError> {
+    let settings = app.config.providers.get(record.platform);
+    let meta = |key: &str| {
+        record
+            .metadata
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let get = |request: reqwest::RequestBuilder| async move {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_transport(&e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ProviderError::from_transport(&e))?;
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let refused_in_body = body.get("ok") == Some(&Value::Bool(false));
+        if !(200..300).contains(&status) || refused_in_body {
+            return Err(classify(status, &text, &settings.spec().revoked));
+        }
+        Ok(body)
+    };
+    match record.platform {
+        Platform::Telegram => {
+            get(app.http.get(format!(
+                "{}/bot{}/getMe",
+                settings.api_url.trim_end_matches('/'),
+                token.expose_secret()
+            )))
+            .await
+        }
+        Platform::Listmonk => {
+            let base = meta("base_url").unwrap_or_default();
+            let user = meta("api_user").unwrap_or_default();
+            let http = crate::connect::http_for_stored_url(app, settings, &base).await?;
+            get(http.get(format!("{base}/api/lists?per_page=1")).header(
+                reqwest::header::AUTHORIZATION,
+                format!("token {user}:{}", token.expose_secret()),
+            ))
+            .await
+        }
+        Platform::Bluesky => {
+            let pds = meta("pds_url").unwrap_or_else(|| settings.api_url.clone());
+            let http = crate::connect::http_for_stored_url(app, settings, &pds).await?;
+            get(http
+                .get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
+                .query(&[("actor", record.platform_account_id.as_str())])
+                .bearer_auth(token.expose_secret()))
+            .await
+        }
+        _ => {
+            let mut client = ProviderClient::new(
+                settings,
+                app.http.clone(),
+                app.config.providers.callback_url(record.platform),
+            );
+            if let Some(instance) = meta("instance_url") {
+                let http = crate::connect::http_for_stored_url(app, settings, &instance).await?;
+                client = client.with_api_url(&instance).with_http(http);
+            }
+            let path = settings
+                .spec()
+                .verify_path
+                .clone()
+                .or_else(|| settings.spec().profile.as_ref().map(|p| p.path.clone()))
+                .unwrap_or_default();
+            let body = client.get_json(&path, token).await?;
+            // TikTok wraps every answer in `error.code`, `ok` on success.
+            match body.pointer("/error/code").and_then(Value::as_str) {
+                Some(code) if code != "ok" => {
+                    Err(classify(200, &body.to_string(), &settings.spec().revoked))
+                }
+                _ => Ok(body),
+            }
+        }
+    }
+}
+
+/// Keeps what the profile says up to date: X Premium, the name and picture, TikTok creator info.
+async fn apply_profile(
+    app: &AppState,
+    record: &AccountRecord,
+    body: &Value,
+    token: &SecretString,
+) -> Result<(), sqlx::Error> {
+    let settings = app.config.providers.get(record.platform);
+    let client = ProviderClient::new(settings, app.http.clone(), String::new());
+    if record.platform == Platform::X {
+        if let Some(profile) = client.profile_of(body) {
+            if profile.is_premium != record.is_twitter_premium {
+                sqlx::query("UPDATE connected_accounts SET is_twitter_premium = $1 WHERE id = $2")
+                    .bind(flag(profile.is_premium))
+                    .bind(&record.id)
+                    .execute(app.db.pool())
+                    .await?;
+            }
+        }
+    }
+    if record.platform == Platform::TikTok {
+        refresh_creator_info(app, record, token).await?;
+    }
+    Ok(())
+}
+
+/// TikTok's creator nickname and username, cached an hour, within TikTok's rate limit.
+async fn refresh_creator_info(
+    app: &AppState,
+    record: &AccountRecord,
+    token: &SecretString,
+) -> Result<(), sqlx::Error> {
+    let fetched_at = record
+        .metadata
+        .pointer("/tiktok_creator/fetched_at")
+        .and_then(Value::as_i64)
+        .map(crate::db::from_millis);
+    if fetched_at.is_some_and(|at| Utc::now() - at < CREATOR_INFO_MAX_AGE)
+        || !app.health.creator_info_allowed(&record.id)
+    {
+        return Ok(());
+    }
+    let settings = app.config.providers.get(Platform::TikTok);
+    let response = app
+        .http
+        .post(format!(
+            "{}/v2/post/publish/creator_info/query/",
+            settings.api_url.trim_end_matches('/')
+        ))
+        .bearer_auth(token.expose_secret())
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=UTF-8",
+        )
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return Ok(());
+    };
+    let Ok(body) = response.json::<Value>().await else {
+        return Ok(());
+    };
+    if body.pointer("/error/code").and_then(Value::as_str) != Some("ok") {
+        tracing::info!(account_id = %record.id, code = ?body.pointer("/error/code"), "TikTok creator info unavailable");
+        return Ok(());
+    }
+    let mut metadata = record.metadata.clone();
+    metadata["tiktok_creator"] = json!({
+        "creator_username": text_at(&body, "/data/creator_username"),
+        "creator_nickname": text_at(&body, "/data/creator_nickname"),
+        "fetched_at": to_millis(Utc::now()),
+    });
+    sqlx::query("UPDATE connected_accounts SET metadata = $1 WHERE id = $2")
+        .bind(metadata.to_string())
+        .bind(&record.id)
+        .execute(app.db.pool())
+        .await?;
+    Ok(())
+}
+
+/// A token that cannot be refreshed and whose expiry passed is stored as expired.
+async fn mark_expired_if_lapsed(app: &AppState, record: &AccountRecord) -> Result<(), sqlx::Error> {
+    let lapsed = record.token_expires_at.is_some_and(|at| at <= Utc::now())
+        && record.platform.expiry_display() == ExpiryDisplay::Shown
+        && record.token_status == StoredTokenStatus::Active;
+    if lapsed {
+        sqlx::query("UPDATE connected_accounts SET token_status = 'expired' WHERE id = $1 AND token_status = 'active' AND next_refresh_at IS NULL")
+            .bind(&record.id)
+            .execute(app.db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every account's status for the open page, as health checks update them.
+pub async fn live_statuses(
+    app: &AppState,
+    owner_id: &str,
+) -> Result<domain::LiveStatuses, sqlx::Error> {
+    let now = Utc::now();
+    let records = accounts::list_active(&app.db, owner_id).await?;
+    Ok(domain::LiveStatuses {
+        checking: app.health.is_checking(owner_id),
+        statuses: records
+            .iter()
+            .map(|r| (r.id.clone(), r.view(now).status))
+            .collect(),
+    })
+}

@@ -1,0 +1,169 @@
+//! OAuth `state`: random, single-use, short-lived, bound to the signed-in user and the platform,
+//! stored server-side (only its hash) with the PKCE verifier sealed beside it.
+
+use crate::crypto::SecretBox;
+use crate::db::{from_millis, to_millis, Db};
+use chrono::{DateTime, Duration, Utc};
+use domain::Platform;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+pub const LIFETIME: Duration = Duration::minutes(10);
+
+/// What the callback needs to finish a connect.
+#[derive(Debug)]
+pub struct PendingConnect {
+    pub platform: Platform,
+    pub reconnect_account_id: Option<String>,
+    pub instance_url: Option<String>,
+    pub code_verifier: Option<SecretString>,
+}
+
+/// Why a callback's `state` is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateProblem {
+    Missing,
+    /// Never issued, or issued for another platform.
+    Unknown,
+    /// Already used by an earlier callback (a replay, or a second click).
+    Used,
+    Expired,
+    /// Issued to somebody else.
+    Foreign,
+}
+
+fn hash(state: &str) -> String {
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn verifier_context(state_hash: &str) -> String {
+    format!("oauth_states:{state_hash}:code_verifier")
+}
+
+/// Issues a new state for `owner` and returns its value (to put in the authorize URL).
+pub async fn issue(
+    db: &Db,
+    secrets: &SecretBox,
+    owner_id: &str,
+    pending: &PendingConnect,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let value = oauth2::CsrfToken::new_random_len(32).secret().clone();
+    let state_hash = hash(&value);
+    let sealed = pending
+        .code_verifier
+        .as_ref()
+        .map(|v| secrets.seal(v, &verifier_context(&state_hash)));
+    sqlx::query(
+        "INSERT INTO oauth_states (state_hash, owner_id, platform, reconnect_account_id, instance_url,
+             code_verifier_enc, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&state_hash)
+    .bind(owner_id)
+    .bind(pending.platform.slug())
+    .bind(&pending.reconnect_account_id)
+    .bind(&pending.instance_url)
+    .bind(sealed)
+    .bind(to_millis(now))
+    .bind(to_millis(now + LIFETIME))
+    .execute(db.pool())
+    .await?;
+    Ok(value)
+}
+
+/// Uses up a state. Only one caller can ever get `Ok` for a given state.
+pub async fn consume(
+    db: &Db,
+    secrets: &SecretBox,
+    state: Option<&str>,
+    owner_id: &str,
+    platform: Platform,
+    now: DateTime<Utc>,
+) -> Result<Result<PendingConnect, StateProblem>, sqlx::Error> {
+    let Some(state) = state.filter(|s| !s.is_empty()) else {
+        return Ok(Err(StateProblem::Missing));
+    };
+    let state_hash = hash(state);
+    let claimed = sqlx::query(
+        "UPDATE oauth_states SET consumed_at = $1
+         WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND owner_id = $3 AND platform = $4
+         RETURNING reconnect_account_id, instance_url, code_verifier_enc",
+    )
+    .bind(to_millis(now))
+    .bind(&state_hash)
+    .bind(owner_id)
+    .bind(platform.slug())
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some(row) = claimed {
+        let sealed: Option<Vec<u8>> = row.try_get("code_verifier_enc")?;
+        let code_verifier = match sealed {
+            Some(sealed) => match secrets.open(&sealed, &verifier_context(&state_hash)) {
+                Ok(verifier) => Some(verifier),
+                Err(_) => return Ok(Err(StateProblem::Unknown)),
+            },
+            None => None,
+        };
+        return Ok(Ok(PendingConnect {
+            platform,
+            reconnect_account_id: row.try_get("reconnect_account_id")?,
+            instance_url: row.try_get("instance_url")?,
+            code_verifier,
+        }));
+    }
+    // Not claimable: find out why, for a precise message.
+    let row = sqlx::query(
+        "SELECT owner_id, platform, consumed_at, expires_at FROM oauth_states WHERE state_hash = $1",
+    )
+    .bind(&state_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err(StateProblem::Unknown));
+    };
+    let problem = if row.try_get::<String, _>("platform")? != platform.slug() {
+        StateProblem::Unknown
+    } else if row.try_get::<String, _>("owner_id")? != owner_id {
+        StateProblem::Foreign
+    } else if row.try_get::<Option<i64>, _>("consumed_at")?.is_some() {
+        StateProblem::Used
+    } else if from_millis(row.try_get("expires_at")?) <= now {
+        StateProblem::Expired
+    } else {
+        StateProblem::Unknown
+    };
+    Ok(Err(problem))
+}
+
+/// Records that the callback which consumed `state` connected the account, so that a second
+/// click on the same callback can be told "done" instead of "already used".
+pub async fn mark_connected(db: &Db, state: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE oauth_states SET outcome = 'connected' WHERE state_hash = $1")
+        .bind(hash(state))
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Whether an already-used state ended in a stored connection.
+pub async fn was_connected(db: &Db, state: &str) -> Result<bool, sqlx::Error> {
+    let outcome: Option<Option<String>> =
+        sqlx::query_scalar("SELECT outcome FROM oauth_states WHERE state_hash = $1")
+            .bind(hash(state))
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(outcome.flatten().as_deref() == Some("connected"))
+}
+
+pub async fn delete_older_than(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM oauth_states WHERE created_at <= $1")
+        .bind(to_millis(cutoff))
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,137 @@
+//! Plans and their limits, stored in the database so an operator can change them with SQL.
+
+use crate::accounts;
+use crate::db::{to_millis, Db};
+use crate::users::{self, normalize_email};
+use domain::{at_total_limit, PlanLimits, PlanOffer, PlanSummary, Platform};
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+
+pub async fn list(db: &Db) -> Result<Vec<PlanOffer>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, description, monthly_price_cents, total_limit FROM plans ORDER BY sort_order, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut conn = db.pool().acquire().await?;
+    let mut per_platform = platform_limits(&mut conn, None).await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            let total: Option<i64> = row.try_get("total_limit")?;
+            Ok(PlanOffer {
+                limits: PlanLimits {
+                    total: total.map(clamp_u32),
+                    per_platform: per_platform.remove(&id).unwrap_or_default(),
+                },
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+                monthly_price_cents: clamp_u32(row.try_get("monthly_price_cents")?),
+                id,
+            })
+        })
+        .collect()
+}
+
+/// A plan's name and limits. Takes a connection so that it can run inside a transaction.
+pub async fn limits_of(
+    conn: &mut AnyConnection,
+    plan_id: &str,
+) -> Result<(String, PlanLimits), sqlx::Error> {
+    let row = sqlx::query("SELECT name, total_limit FROM plans WHERE id = $1")
+        .bind(plan_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let total: Option<i64> = row.try_get("total_limit")?;
+    let per_platform = platform_limits(conn, Some(plan_id))
+        .await?
+        .remove(plan_id)
+        .unwrap_or_default();
+    Ok((
+        row.try_get("name")?,
+        PlanLimits {
+            total: total.map(clamp_u32),
+            per_platform,
+        },
+    ))
+}
+
+async fn platform_limits(
+    conn: &mut AnyConnection,
+    plan_id: Option<&str>,
+) -> Result<BTreeMap<String, BTreeMap<Platform, u32>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT plan_id, platform, max_accounts FROM plan_platform_limits
+         WHERE $1 IS NULL OR plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut limits: BTreeMap<String, BTreeMap<Platform, u32>> = BTreeMap::new();
+    for row in rows {
+        let slug: String = row.try_get("platform")?;
+        // A row for a platform this build does not know is ignored rather than fatal.
+        let Some(platform) = Platform::from_slug(&slug) else {
+            tracing::warn!(platform = %slug, "plan_platform_limits names an unknown platform");
+            continue;
+        };
+        limits
+            .entry(row.try_get("plan_id")?)
+            .or_default()
+            .insert(platform, clamp_u32(row.try_get("max_accounts")?));
+    }
+    Ok(limits)
+}
+
+/// The owner's plan with current usage, for the "at limit" notice and the billing page.
+pub async fn summary_for(
+    db: &Db,
+    owner_id: &str,
+    plan_id: &str,
+) -> Result<PlanSummary, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    let (plan_name, limits) = limits_of(&mut conn, plan_id).await?;
+    let usage = accounts::usage(&mut conn, owner_id).await?;
+    Ok(PlanSummary {
+        plan_id: plan_id.to_owned(),
+        plan_name,
+        at_limit: at_total_limit(&limits, &usage),
+        limits,
+        usage,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetPlanError {
+    #[error("no user with email {0}")]
+    UnknownUser(String),
+    #[error("no plan `{plan}`; the plans are: {}", known.join(", "))]
+    UnknownPlan { plan: String, known: Vec<String> },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn set_for_email(db: &Db, email: &str, plan_id: &str) -> Result<(), SetPlanError> {
+    let plans = list(db).await?;
+    if !plans.iter().any(|plan| plan.id == plan_id) {
+        return Err(SetPlanError::UnknownPlan {
+            plan: plan_id.to_owned(),
+            known: plans.into_iter().map(|plan| plan.id).collect(),
+        });
+    }
+    let email = normalize_email(email).map_err(|_| SetPlanError::UnknownUser(email.to_owned()))?;
+    let user = users::find_by_email(db, &email)
+        .await?
+        .ok_or_else(|| SetPlanError::UnknownUser(email.clone()))?;
+    sqlx::query("UPDATE users SET plan_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(plan_id)
+        .bind(to_millis(chrono::Utc::now()))
+        .bind(&user.id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+fn clamp_u32(value: i64) -> u32 {
+    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+}

@@ -1,0 +1,555 @@
+//! The platforms as data (`providers.toml`), and this instance's settings for each: client
+//! credentials and URLs, from the environment, or the built-in sandbox.
+
+use crate::config::ConfigError;
+use domain::Platform;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use url::Url;
+
+const PROVIDERS_TOML: &str = include_str!("../providers.toml");
+
+/// Where the sandbox's stand-ins live, under the instance's base URL.
+pub const SANDBOX_PREFIX: &str = "/sandbox";
+pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-client-secret";
+/// What the sandbox's credential platforms accept.
+pub const SANDBOX_BLUESKY_APP_PASSWORD: &str = "sbox-sbox-sbox-sbox";
+pub const SANDBOX_TELEGRAM_BOT_TOKEN: &str = "7000000001:sandbox-token-AAAAAAAAAAAAAAAAAAAAAAA";
+pub const SANDBOX_LISTMONK_API_USER: &str = "plugboard";
+pub const SANDBOX_LISTMONK_TOKEN: &str = "sandbox-listmonk-token";
+
+/// How to get through the sandbox's stand-in for a credentials platform.
+pub fn sandbox_hint(platform: Platform) -> Option<String> {
+    match platform {
+        Platform::Bluesky => Some(format!(
+            "Sandbox: any handle (like ada.bsky.social) with the app password {SANDBOX_BLUESKY_APP_PASSWORD}."
+        )),
+        Platform::Telegram => Some(format!("Sandbox: the bot token {SANDBOX_TELEGRAM_BOT_TOKEN}.")),
+        Platform::Listmonk => Some(format!(
+            "Sandbox: the server already filled in, API user {SANDBOX_LISTMONK_API_USER}, token {SANDBOX_LISTMONK_TOKEN}."
+        )),
+        Platform::Mastodon => Some("Sandbox: the instance already filled in answers like Mastodon.".to_owned()),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Oauth2,
+    Credentials,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuth {
+    Basic,
+    #[default]
+    Body,
+}
+
+/// Which token a revocation names: revoking the refresh token ends the whole grant where the
+/// platform supports it (Google, Reddit, X); the access token is used when there is no refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeToken {
+    #[default]
+    AccessToken,
+    RefreshToken,
+}
+
+/// How a revocation is authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeAuth {
+    /// The client's credentials, sent the way `token_auth` says, with the token as a form field.
+    #[default]
+    Client,
+    /// The token itself as a bearer token (Slack's `auth.revoke`).
+    Bearer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiAuth {
+    #[default]
+    Bearer,
+    /// `?access_token=` (Meta's Graph APIs).
+    Query,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Exchange {
+    #[default]
+    None,
+    MetaLongLived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshStyle {
+    #[default]
+    None,
+    RefreshToken,
+    MetaRefresh,
+    BlueskySession,
+}
+
+/// JSON pointers into a token response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenPointers {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: String,
+    pub refresh_expires_in: String,
+    pub scope: String,
+    /// A boolean that is false on failure (Slack answers errors with HTTP 200).
+    pub ok: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Default for TokenPointers {
+    fn default() -> Self {
+        TokenPointers {
+            access_token: "/access_token".into(),
+            refresh_token: "/refresh_token".into(),
+            expires_in: "/expires_in".into(),
+            refresh_expires_in: "/refresh_expires_in".into(),
+            scope: "/scope".into(),
+            ok: None,
+            error: None,
+        }
+    }
+}
+
+/// How to learn who connected.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    pub path: String,
+    /// For platforms where one consent covers several accounts (Facebook Pages): the array.
+    pub list: Option<String>,
+    /// Joined with `:` when there are several (a Slack user is unique within a team).
+    pub id: Vec<String>,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub avatar: Option<String>,
+    /// X: the subscription type; anything but "None" earns the Premium badge.
+    pub premium: Option<String>,
+    /// Per-item token (a Facebook Page's own token).
+    pub item_token: Option<String>,
+    pub missing_account: Option<String>,
+    pub ok: Option<String>,
+    pub error: Option<String>,
+    /// TikTok wraps every answer in `error{code}` with `ok` on success.
+    pub error_code: Option<String>,
+    pub ok_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    pub kind: Kind,
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub api_url: String,
+    pub revoke_url: Option<String>,
+    #[serde(default)]
+    pub revoke_token: RevokeToken,
+    #[serde(default)]
+    pub revoke_auth: RevokeAuth,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default = "space")]
+    pub scope_separator: String,
+    #[serde(default = "scope")]
+    pub scope_param: String,
+    #[serde(default = "client_id")]
+    pub client_id_param: String,
+    #[serde(default)]
+    pub token_auth: TokenAuth,
+    #[serde(default)]
+    pub pkce: bool,
+    #[serde(default)]
+    pub authorize_params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub api_auth: ApiAuth,
+    #[serde(default)]
+    pub exchange: Exchange,
+    pub exchange_path: Option<String>,
+    pub exchange_grant: Option<String>,
+    #[serde(default)]
+    pub refresh: RefreshStyle,
+    pub refresh_path: Option<String>,
+    pub refresh_grant: Option<String>,
+    #[serde(default)]
+    pub refresh_rotates: bool,
+    pub default_access_ttl_secs: Option<u64>,
+    #[serde(default)]
+    pub token: TokenPointers,
+    pub profile: Option<ProfileSpec>,
+    /// The cheapest "who am I" call for a health check, when it is not the profile path.
+    pub verify_path: Option<String>,
+    #[serde(default)]
+    pub revoked: Vec<String>,
+    pub connected_apps_url: String,
+}
+
+fn space() -> String {
+    " ".into()
+}
+fn scope() -> String {
+    "scope".into()
+}
+fn client_id() -> String {
+    "client_id".into()
+}
+
+/// Every platform's description, parsed once from `providers.toml`.
+pub fn specs() -> &'static BTreeMap<Platform, ProviderSpec> {
+    static SPECS: OnceLock<BTreeMap<Platform, ProviderSpec>> = OnceLock::new();
+    SPECS
+        .get_or_init(|| parse_specs(PROVIDERS_TOML).expect("providers.toml is valid (unit-tested)"))
+}
+
+pub fn spec(platform: Platform) -> &'static ProviderSpec {
+    &specs()[&platform]
+}
+
+fn parse_specs(text: &str) -> Result<BTreeMap<Platform, ProviderSpec>, String> {
+    let raw: BTreeMap<String, ProviderSpec> = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut specs = BTreeMap::new();
+    for (slug, spec) in raw {
+        let platform =
+            Platform::from_slug(&slug).ok_or_else(|| format!("unknown platform `{slug}`"))?;
+        specs.insert(platform, spec);
+    }
+    if let Some(missing) = Platform::ALL.iter().find(|p| !specs.contains_key(p)) {
+        return Err(format!("no description for {missing}"));
+    }
+    Ok(specs)
+}
+
+/// This instance's settings for one platform.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    pub platform: Platform,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub api_url: String,
+    pub revoke_url: Option<String>,
+    /// Served by the built-in sandbox.
+    pub sandboxed: bool,
+}
+
+impl ProviderSettings {
+    pub fn spec(&self) -> &'static ProviderSpec {
+        spec(self.platform)
+    }
+
+    /// OAuth platforms need a client id; Mastodon registers one per instance.
+    pub fn unavailable_reason(&self) -> Option<String> {
+        let spec = self.spec();
+        let needs_client = spec.kind == Kind::Oauth2 && self.platform != Platform::Mastodon;
+        let env = env_prefix(self.platform);
+        (needs_client && self.client_id.is_none()).then(|| {
+            format!(
+                "Not set up on this instance: the administrator sets {env}_CLIENT_ID and {env}_CLIENT_SECRET (or runs with --sandbox)."
+            )
+        })
+    }
+}
+
+/// `X`, `LINKEDIN`, ... as used in environment variable names.
+pub fn env_prefix(platform: Platform) -> String {
+    platform.slug().to_ascii_uppercase()
+}
+
+#[derive(Debug, Clone)]
+pub struct Providers {
+    settings: BTreeMap<Platform, ProviderSettings>,
+    base_url: Url,
+}
+
+impl Providers {
+    pub fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        base_url: &Url,
+        sandbox: bool,
+    ) -> Result<Providers, ConfigError> {
+        let mut settings = BTreeMap::new();
+        for (&platform, spec) in specs() {
+            let env = env_prefix(platform);
+            let var = |name: &str| lookup(&format!("{env}_{name}"));
+            let client_id = var("CLIENT_ID");
+            let configured = match spec.kind {
+                Kind::Oauth2 if platform != Platform::Mastodon => client_id.is_some(),
+                _ => var("API_URL").is_some(),
+            };
+            let sandboxed = sandbox && !configured;
+            let url =
+                |name: &str, default: Option<&String>| -> Result<Option<String>, ConfigError> {
+                    let setting = format!("{env}_{name}");
+                    if sandboxed {
+                        return Ok(default.map(|d| sandbox_url(base_url, platform, d)));
+                    }
+                    match lookup(&setting) {
+                        Some(value) => check_url(&setting, &value).map(Some),
+                        None => Ok(default.cloned()),
+                    }
+                };
+            let provider = ProviderSettings {
+                platform,
+                client_id: if sandboxed {
+                    Some(format!("sandbox-{}", platform.slug()))
+                } else {
+                    client_id
+                },
+                client_secret: if sandboxed {
+                    Some(SecretString::from(SANDBOX_CLIENT_SECRET))
+                } else {
+                    var("CLIENT_SECRET").map(SecretString::from)
+                },
+                authorize_url: url("AUTH_URL", spec.authorize_url.as_ref())?.unwrap_or_default(),
+                token_url: url("TOKEN_URL", spec.token_url.as_ref())?.unwrap_or_default(),
+                api_url: url("API_URL", Some(&spec.api_url))?.unwrap_or_default(),
+                revoke_url: url("REVOKE_URL", spec.revoke_url.as_ref())?,
+                sandboxed,
+            };
+            settings.insert(platform, provider);
+        }
+        Ok(Providers {
+            settings,
+            base_url: base_url.clone(),
+        })
+    }
+
+    pub fn get(&self, platform: Platform) -> &ProviderSettings {
+        &self.settings[&platform]
+    }
+
+    /// `${BASE_URL}/api/v1/auth/<platform>/callback`, the URL to register with each platform.
+    pub fn callback_url(&self, platform: Platform) -> String {
+        join_url(
+            &self.base_url,
+            &format!("/api/v1/auth/{}/callback", platform.slug()),
+        )
+    }
+
+    pub fn any_sandboxed(&self) -> bool {
+        self.settings.values().any(|s| s.sandboxed)
+    }
+}
+
+fn join_url(base: &Url, path: &str) -> String {
+    format!("{}{path}", base.as_str().trim_end_matches('/'))
+}
+
+/// The real URL's path under the sandbox: `https://api.x.com/2/oauth2/token` becomes
+/// `<base>/sandbox/x/2/oauth2/token`. Instance-relative paths (Mastodon's) stay relative.
+pub fn sandbox_url(base_url: &Url, platform: Platform, real: &str) -> String {
+    if real.starts_with('/') || real.is_empty() {
+        if real.is_empty() {
+            return join_url(base_url, &format!("{SANDBOX_PREFIX}/{}", platform.slug()));
+        }
+        return real.to_owned();
+    }
+    let path = Url::parse(real)
+        .map(|u| {
+            let mut path = u.path().trim_end_matches('/').to_owned();
+            if u.path().ends_with('/') && u.path() != "/" {
+                path.push('/');
+            }
+            if let Some(query) = u.query() {
+                path.push('?');
+                path.push_str(query);
+            }
+            path
+        })
+        .unwrap_or_default();
+    join_url(
+        base_url,
+        &format!("{SANDBOX_PREFIX}/{}{path}", platform.slug()),
+    )
+}
+
+fn check_url(setting: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    if value.starts_with('/') {
+        return Ok(value.to_owned());
+    }
+    let url = Url::parse(value)
+        .map_err(|e| ConfigError::new(setting, format!("not a valid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(
+            setting,
+            "expected an http:// or https:// URL",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn providers(vars: &[(&str, &str)], sandbox: bool) -> Result<Providers, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Providers::from_lookup(
+            &|name: &str| map.get(name).cloned(),
+            &Url::parse("http://localhost:3000").unwrap(),
+            sandbox,
+        )
+    }
+
+    #[test]
+    fn every_platform_is_described_and_consistent() {
+        for platform in Platform::ALL {
+            let spec = spec(platform);
+            assert_eq!(
+                spec.kind == Kind::Credentials,
+                platform.connect_method() == domain::ConnectMethod::Credentials,
+                "{platform}"
+            );
+            if spec.kind == Kind::Oauth2 {
+                assert!(
+                    spec.authorize_url.is_some() && spec.token_url.is_some(),
+                    "{platform}"
+                );
+                assert!(!spec.scopes.is_empty(), "{platform}");
+                let profile = spec
+                    .profile
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{platform} profile"));
+                assert!(
+                    !profile.id.is_empty() && profile.path.starts_with('/'),
+                    "{platform}"
+                );
+            }
+            if spec.exchange == Exchange::MetaLongLived {
+                assert!(
+                    spec.exchange_path.is_some() && spec.exchange_grant.is_some(),
+                    "{platform}"
+                );
+            }
+            if spec.refresh == RefreshStyle::MetaRefresh {
+                assert!(
+                    spec.refresh_path.is_some() && spec.refresh_grant.is_some(),
+                    "{platform}"
+                );
+            }
+            assert!(
+                !spec.revoked.is_empty(),
+                "{platform} names its revoked errors"
+            );
+        }
+    }
+
+    #[test]
+    fn the_quirks_are_where_the_research_says() {
+        assert_eq!(spec(Platform::TikTok).client_id_param, "client_key");
+        assert_eq!(
+            spec(Platform::Reddit).authorize_params["duration"],
+            "permanent"
+        );
+        assert_eq!(spec(Platform::Reddit).token_auth, TokenAuth::Basic);
+        assert_eq!(
+            spec(Platform::Slack).token.access_token,
+            "/authed_user/access_token"
+        );
+        assert!(
+            spec(Platform::X).pkce && spec(Platform::X).scopes.contains(&"offline.access".into())
+        );
+        assert!(!spec(Platform::LinkedIn).pkce);
+        assert_eq!(spec(Platform::Threads).exchange, Exchange::MetaLongLived);
+        assert_eq!(spec(Platform::Instagram).refresh, RefreshStyle::MetaRefresh);
+    }
+
+    #[test]
+    fn without_credentials_oauth_platforms_are_unavailable_with_the_reason() {
+        let providers = providers(&[], false).unwrap();
+        let reason = providers.get(Platform::X).unavailable_reason().unwrap();
+        assert!(
+            reason.contains("X_CLIENT_ID") && reason.contains("X_CLIENT_SECRET"),
+            "{reason}"
+        );
+        assert_eq!(providers.get(Platform::Mastodon).unavailable_reason(), None);
+        assert_eq!(providers.get(Platform::Telegram).unavailable_reason(), None);
+        assert!(!providers.any_sandboxed());
+    }
+
+    #[test]
+    fn environment_overrides_every_url() {
+        let providers = providers(
+            &[
+                ("X_CLIENT_ID", "abc"),
+                ("X_CLIENT_SECRET", "shh"),
+                ("X_AUTH_URL", "http://127.0.0.1:9000/authorize"),
+                ("X_TOKEN_URL", "http://127.0.0.1:9000/token"),
+                ("X_API_URL", "http://127.0.0.1:9000/"),
+                ("X_REVOKE_URL", "http://127.0.0.1:9000/revoke"),
+            ],
+            true,
+        )
+        .unwrap();
+        let x = providers.get(Platform::X);
+        assert!(!x.sandboxed, "credentials win over the sandbox");
+        assert_eq!(x.authorize_url, "http://127.0.0.1:9000/authorize");
+        assert_eq!(x.token_url, "http://127.0.0.1:9000/token");
+        assert_eq!(x.api_url, "http://127.0.0.1:9000/");
+        assert_eq!(
+            x.revoke_url.as_deref(),
+            Some("http://127.0.0.1:9000/revoke")
+        );
+        assert_eq!(x.unavailable_reason(), None);
+    }
+
+    #[test]
+    fn a_bad_url_names_its_variable() {
+        let err = providers(&[("REDDIT_TOKEN_URL", "ftp://nope")], false).unwrap_err();
+        assert_eq!(err.setting, "REDDIT_TOKEN_URL");
+    }
+
+    #[test]
+    fn the_sandbox_mirrors_real_paths_under_its_prefix() {
+        let providers = providers(&[], true).unwrap();
+        let x = providers.get(Platform::X);
+        assert!(x.sandboxed);
+        assert_eq!(
+            x.authorize_url,
+            "http://localhost:3000/sandbox/x/i/oauth2/authorize"
+        );
+        assert_eq!(
+            x.token_url,
+            "http://localhost:3000/sandbox/x/2/oauth2/token"
+        );
+        assert_eq!(x.api_url, "http://localhost:3000/sandbox/x");
+        assert_eq!(
+            providers.get(Platform::TikTok).token_url,
+            "http://localhost:3000/sandbox/tiktok/v2/oauth/token/"
+        );
+        assert_eq!(
+            providers.get(Platform::Mastodon).api_url,
+            "http://localhost:3000/sandbox/mastodon"
+        );
+        assert_eq!(providers.get(Platform::Mastodon).token_url, "/oauth/token");
+        assert_eq!(
+            providers.get(Platform::Listmonk).api_url,
+            "http://localhost:3000/sandbox/listmonk"
+        );
+        assert_eq!(
+            providers.callback_url(Platform::X),
+            "http://localhost:3000/api/v1/auth/x/callback"
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! Everything a request handler needs, built once at start-up.
+
+use crate::config::{Config, ConfigError};
+use crate::crypto::SecretBox;
+use crate::db::Db;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub secrets: SecretBox,
+    /// For calls to platforms: bounded by `PLUGBOARD_PROVIDER_TIMEOUT_MS`, no redirects.
+    pub http: reqwest::Client,
+    pub health: Arc<crate::health::HealthChecks>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("DATABASE_URL: cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("DATABASE_URL: migrating the database failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl AppState {
+    /// Opens the database, applies pending migrations and loads (or creates) the secret key.
+    pub async fn open(config: Config) -> Result<AppState, StartupError> {
+        config.prepare_data_dir()?;
+        let secrets = SecretBox::new(&config.load_secret_key()?);
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Ok(AppState {
+            http: crate::http::client(config.provider_timeout),
+            health: Arc::new(crate::health::HealthChecks::new(
+                config.health_check_concurrency,
+            )),
+            config: Arc::new(config),
+            db,
+            secrets,
+        })
+    }
+}

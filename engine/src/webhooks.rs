@@ -1,0 +1,526 @@
+//! Signed webhooks from a durable outbox.
+//!
+//! An event is written (with one delivery row per endpoint of its owner) in the same transaction
+//! as the change that caused it, so it exists exactly when the change does. Deliveries are then
+//! sent with an HMAC-SHA256 signature over `"<timestamp>.<body>"`, retried with backoff, leased
+//! so that one process sends each attempt, and picked up again after a crash: at least once.
+
+use crate::db::{from_millis, new_id, to_millis, Db};
+use crate::net_guard;
+use crate::schedule::backoff;
+use crate::AppState;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use domain::{WebhookDelivery, WebhookEndpoint};
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+pub const ACCOUNT_CONNECTED: &str = "account.connected";
+pub const ACCOUNT_RECONNECTED: &str = "account.reconnected";
+pub const ACCOUNT_DISCONNECTED: &str = "account.disconnected";
+pub const ACCOUNT_REFRESH_FAILED: &str = "account.refresh_failed";
+pub const WEBHOOK_TEST: &str = "webhook.test";
+
+pub const MAX_ATTEMPTS: i64 = 10;
+pub const MAX_ENDPOINTS_PER_OWNER: i64 = 10;
+
+pub const HEADER_ID: &str = "plugboard-webhook-id";
+pub const HEADER_TIMESTAMP: &str = "plugboard-webhook-timestamp";
+pub const HEADER_SIGNATURE: &str = "plugboard-webhook-signature";
+
+/// `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`: what a receiver recomputes.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    format!(
+        "v1={}",
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// The wait before another attempt: a minute, doubling, at most four hours (about eight hours
+/// over all attempts, so a receiver that is down for a night still gets its events).
+pub fn retry_delay(attempts: i64, jitter: f64) -> Duration {
+    backoff(
+        u32::try_from(attempts).unwrap_or(u32::MAX),
+        Duration::minutes(1),
+        Duration::hours(4),
+        jitter,
+    )
+}
+
+fn secret_context(endpoint_id: &str) -> String {
+    format!("webhook_endpoints:{endpoint_id}:secret")
+}
+
+/// Writes an event and its deliveries on the caller's connection, inside the caller's transaction.
+pub async fn record_event(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    kind: &str,
+    data: Value,
+    only_endpoint: Option<&str>,
+) -> Result<String, sqlx::Error> {
+    let id = format!("evt_{}", new_id().replace('-', ""));
+    let now = Utc::now();
+    let payload = json!({
+        "id": id,
+        "type": kind,
+        "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "data": data,
+    });
+    sqlx::query("INSERT INTO outbox_events (id, owner_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(owner_id)
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
+    let endpoints: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for endpoint in endpoints
+        .iter()
+        .filter(|e| only_endpoint.is_none_or(|only| only == e.as_str()))
+    {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, owner_id, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(endpoint)
+        .bind(owner_id)
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("Enter a full http:// or https:// address.")]
+    InvalidUrl,
+    #[error("{0}")]
+    Refused(#[from] net_guard::UrlRefused),
+    #[error("You can have at most {MAX_ENDPOINTS_PER_OWNER} endpoints.")]
+    TooMany,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Webhooks may go to private addresses when the operator allows it (or in the local sandbox).
+fn private_allowed(app: &AppState) -> bool {
+    app.config.allow_private_urls || app.config.sandbox
+}
+
+/// Adds an endpoint and returns it with its signing secret, which is shown this once.
+pub async fn create_endpoint(
+    app: &AppState,
+    owner_id: &str,
+    actor: &str,
+    url: &str,
+) -> Result<(String, SecretString), EndpointError> {
+    let url = Url::parse(url.trim()).map_err(|_| EndpointError::InvalidUrl)?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host().is_none()
+        || !url.username().is_empty()
+    {
+        return Err(EndpointError::InvalidUrl);
+    }
+    net_guard::resolve(&url, private_allowed(app)).await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_one(app.db.pool())
+            .await?;
+    if count >= MAX_ENDPOINTS_PER_OWNER {
+        return Err(EndpointError::TooMany);
+    }
+    let id = new_id();
+    let secret = SecretString::from(format!(
+        "whsec_{}",
+        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    ));
+    let mut tx = app.db.begin_write().await?;
+    sqlx::query("INSERT INTO webhook_endpoints (id, owner_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(owner_id)
+        .bind(url.as_str())
+        .bind(app.secrets.seal(&secret, &secret_context(&id)))
+        .bind(to_millis(Utc::now()))
+        .execute(&mut *tx)
+        .await?;
+    let subject = crate::audit::Subject {
+        account_id: None,
+        platform: None,
+        detail: Some(url.as_str()),
+    };
+    crate::audit::record(
+        &mut tx,
+        owner_id,
+        actor,
+        crate::audit::WEBHOOK_ADDED,
+        subject,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+/// Removes one of the owner's endpoints (and its pending deliveries). `false` if not theirs.
+pub async fn delete_endpoint(
+    db: &Db,
+    owner_id: &str,
+    actor: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let url: Option<String> = sqlx::query_scalar(
+        "DELETE FROM webhook_endpoints WHERE id = $1 AND owner_id = $2 RETURNING url",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(url) = url else {
+        return Ok(false);
+    };
+    let subject = crate::audit::Subject {
+        account_id: None,
+        platform: None,
+        detail: Some(&url),
+    };
+    crate::audit::record(
+        &mut tx,
+        owner_id,
+        actor,
+        crate::audit::WEBHOOK_REMOVED,
+        subject,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Queues a `webhook.test` event for one of the owner's endpoints. `false` if not theirs.
+pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE id = $1 AND owner_id = $2")
+            .bind(endpoint_id)
+            .bind(owner_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    record_event(
+        &mut tx,
+        owner_id,
+        WEBHOOK_TEST,
+        json!({"message": "This is a test event from Plugboard."}),
+        Some(endpoint_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Where a just-created secret waits, sealed, for the page to show it once.
+const SECRET_FLASH: &str = "new_webhook_secret";
+
+fn flash_context(endpoint_id: &str) -> String {
+    format!("webhook_secret_flash:{endpoint_id}")
+}
+
+/// Keeps a new endpoint's secret in the session (sealed) until the page shows it.
+pub async fn keep_new_secret(
+    app: &AppState,
+    session: &tower_sessions::Session,
+    endpoint_id: &str,
+    secret: &SecretString,
+) -> Result<(), tower_sessions::session::Error> {
+    let sealed = base64::engine::general_purpose::STANDARD
+        .encode(app.secrets.seal(secret, &flash_context(endpoint_id)));
+    session
+        .insert(SECRET_FLASH, (endpoint_id.to_owned(), sealed))
+        .await
+}
+
+/// Takes the secret out of the session (so it shows once) and opens it.
+pub async fn take_new_secret(
+    app: &AppState,
+    session: &tower_sessions::Session,
+) -> Option<(String, SecretString)> {
+    let (id, sealed): (String, String) = session.remove(SECRET_FLASH).await.ok().flatten()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    let secret = app.secrets.open(&bytes, &flash_context(&id)).ok()?;
+    Some((id, secret))
+}
+
+pub async fn list_endpoints(db: &Db, owner_id: &str) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, url, created_at FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id")
+        .bind(owner_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WebhookEndpoint {
+                id: row.try_get("id")?,
+                url: row.try_get("url")?,
+                created_at: from_millis(row.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+pub async fn recent_deliveries(
+    db: &Db,
+    owner_id: &str,
+    limit: i64,
+) -> Result<Vec<WebhookDelivery>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.id, e.kind, w.url, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at,
+                d.delivered_at, d.next_attempt_at
+         FROM webhook_deliveries d
+         JOIN outbox_events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.owner_id = $1
+         ORDER BY d.created_at DESC, d.id DESC
+         LIMIT $2",
+    )
+    .bind(owner_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WebhookDelivery {
+                id: row.try_get("id")?,
+                event_kind: row.try_get("kind")?,
+                endpoint_url: row.try_get("url")?,
+                status: row.try_get("status")?,
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                last_status_code: row
+                    .try_get::<Option<i64>, _>("last_status_code")?
+                    .and_then(|c| u16::try_from(c).ok()),
+                last_error: row.try_get("last_error")?,
+                created_at: from_millis(row.try_get("created_at")?),
+                delivered_at: row
+                    .try_get::<Option<i64>, _>("delivered_at")?
+                    .map(from_millis),
+                next_attempt_at: from_millis(row.try_get("next_attempt_at")?),
+            })
+        })
+        .collect()
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered,
+    WillRetry,
+    GaveUp,
+}
+
+impl Attempt {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Attempt::Delivered => "delivered",
+            Attempt::WillRetry => "retry",
+            Attempt::GaveUp => "failed",
+        }
+    }
+}
+
+/// Deliveries that are due, oldest first.
+pub async fn due_deliveries(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+         ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(to_millis(now))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Makes one attempt at one delivery, if this process wins its lease. `None` when another
+/// process has it, or it is no longer due.
+pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt>, sqlx::Error> {
+    let now = Utc::now();
+    let leased = sqlx::query(
+        "UPDATE webhook_deliveries SET lease_until = $1
+         WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)",
+    )
+    .bind(to_millis(now + crate::schedule::lease_for(app.config.provider_timeout)))
+    .bind(delivery_id)
+    .bind(to_millis(now))
+    .execute(app.db.pool())
+    .await?;
+    if leased.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT d.attempts, d.endpoint_id, e.id AS event_id, e.payload, w.url, w.secret_enc
+         FROM webhook_deliveries d
+         JOIN outbox_events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.id = $1",
+    )
+    .bind(delivery_id)
+    .fetch_optional(app.db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
+    let endpoint_id: String = row.try_get("endpoint_id")?;
+    let event_id: String = row.try_get("event_id")?;
+    let payload: String = row.try_get("payload")?;
+    let url: String = row.try_get("url")?;
+    let sealed: Vec<u8> = row.try_get("secret_enc")?;
+    let secret = app
+        .secrets
+        .open(&sealed, &secret_context(&endpoint_id))
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+
+    let (status_code, error) = send(app, &url, &event_id, &payload, &secret).await;
+    let delivered = status_code.is_some_and(|c| (200..300).contains(&c));
+    let outcome = if delivered {
+        Attempt::Delivered
+    } else if attempts >= MAX_ATTEMPTS {
+        Attempt::GaveUp
+    } else {
+        Attempt::WillRetry
+    };
+    let after = Utc::now();
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_until = NULL,
+             last_status_code = $4, last_error = $5, delivered_at = $6
+         WHERE id = $7",
+    )
+    .bind(match outcome {
+        Attempt::Delivered => "delivered",
+        Attempt::WillRetry => "pending",
+        Attempt::GaveUp => "failed",
+    })
+    .bind(attempts)
+    .bind(to_millis(after + retry_delay(attempts, rand::random())))
+    .bind(status_code.map(i64::from))
+    .bind(error.as_deref())
+    .bind(delivered.then(|| to_millis(after)))
+    .bind(delivery_id)
+    .execute(app.db.pool())
+    .await?;
+    tracing::info!(
+        delivery_id,
+        event_id = %event_id,
+        endpoint_id = %endpoint_id,
+        attempt = attempts,
+        status_code,
+        outcome = outcome.slug(),
+        "webhook delivery"
+    );
+    metrics::counter!("plugboard_webhook_deliveries_total", "outcome" => outcome.slug())
+        .increment(1);
+    Ok(Some(outcome))
+}
+
+/// Posts the payload, signed. Returns the status code, or why there was none.
+async fn send(
+    app: &AppState,
+    url: &str,
+    event_id: &str,
+    payload: &str,
+    secret: &SecretString,
+) -> (Option<u16>, Option<String>) {
+    let Ok(parsed) = Url::parse(url) else {
+        return (None, Some("the endpoint URL is not a URL".into()));
+    };
+    // Checked again at every attempt: DNS may have changed since the endpoint was added.
+    let client =
+        match net_guard::pinned_client(&parsed, private_allowed(app), app.config.provider_timeout)
+            .await
+        {
+            Ok(client) => client,
+            Err(refused) => return (None, Some(refused.to_string())),
+        };
+    let timestamp = Utc::now().timestamp();
+    let result = client
+        .post(parsed)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(HEADER_ID, event_id)
+        .header(HEADER_TIMESTAMP, timestamp.to_string())
+        .header(
+            HEADER_SIGNATURE,
+            signature(secret.expose_secret(), timestamp, payload.as_bytes()),
+        )
+        .body(payload.to_owned())
+        .send()
+        .await;
+    match result {
+        Ok(response) => {
+            let code = response.status().as_u16();
+            let error = (!response.status().is_success())
+                .then(|| format!("the endpoint answered HTTP {code}"));
+            (Some(code), error)
+        }
+        Err(err) if err.is_timeout() => (None, Some("the endpoint did not answer in time".into())),
+        Err(_) => (None, Some("could not reach the endpoint".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_cover_timestamp_and_body() {
+        let a = signature("whsec_key", 1_800_000_000, br#"{"a":1}"#);
+        assert!(a.starts_with("v1=") && a.len() == 3 + 64);
+        assert_ne!(a, signature("whsec_key", 1_800_000_001, br#"{"a":1}"#));
+        assert_ne!(a, signature("whsec_key", 1_800_000_000, br#"{"a":2}"#));
+        assert_ne!(a, signature("whsec_other", 1_800_000_000, br#"{"a":1}"#));
+    }
+
+    #[test]
+    fn signature_matches_a_known_vector() {
+        // python3 -c 'import hmac,hashlib;print(hmac.new(b"secret", b"1.{}", hashlib.sha256).hexdigest())'
+        assert_eq!(
+            signature("secret", 1, b"{}"),
+            "v1=1122767b193110cfec322b6f199b599edbf608ed087f2d27afb0b97d99523908"
+        );
+    }
+
+    #[test]
+    fn retries_back_off_to_hours() {
+        assert_eq!(retry_delay(1, 0.5), Duration::minutes(1));
+        assert_eq!(retry_delay(4, 0.5), Duration::minutes(8));
+        assert_eq!(retry_delay(MAX_ATTEMPTS, 0.5), Duration::hours(4));
+    }
+}

@@ -1,0 +1,181 @@
+//! `plugboard dev bench-refresh`: how fast the refresh worker gets through due accounts when the
+//! platform answers each refresh in a fixed time, against the bound its concurrency sets.
+
+use crate::sandbox::Sandbox;
+use anyhow::Context;
+use domain::{Platform, StoredTokenStatus};
+use engine::accounts::NewAccount;
+use engine::crypto::SecretKey;
+use engine::providers::{env_prefix, sandbox_url, spec, SANDBOX_CLIENT_SECRET};
+use engine::{AppState, Config};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// The platform the benchmark refreshes: a plain `refresh_token` grant with HTTP Basic auth.
+const PLATFORM: Platform = Platform::Reddit;
+
+pub struct Options {
+    pub accounts: usize,
+    pub latency: Duration,
+    pub concurrency: usize,
+    /// A PostgreSQL server to run on (a throwaway database is created there), else SQLite.
+    pub postgres: Option<String>,
+}
+
+/// Seeds `count` accounts of `platform` for `owner`, with tokens the sandbox accepts.
+pub async fn seed_sandbox_accounts(
+    app: &AppState,
+    sandbox: &Sandbox,
+    owner_id: &str,
+    platform: Platform,
+    count: usize,
+    next_refresh_at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let mut tx = app.db.begin_write().await?;
+        for n in chunk {
+            let account = NewAccount {
+                platform,
+                platform_account_id: format!("sandbox-{}-{n}", engine::db::new_id()),
+                username: format!("sandbox_{n}"),
+                display_name: Some(format!("Sandbox account {n}")),
+                profile_image_url: None,
+                token_expires_at: Some(now + chrono::Duration::hours(1)),
+                token_status: StoredTokenStatus::Active,
+                is_twitter_premium: false,
+                access_token: Some(SecretString::from(sandbox.issue_token(
+                    platform,
+                    "ada",
+                    false,
+                    Some(3600),
+                ))),
+                refresh_token: Some(SecretString::from(sandbox.issue_token(
+                    platform,
+                    "ada",
+                    true,
+                    Some(86_400),
+                ))),
+                refresh_token_expires_at: None,
+                extra_secret: None,
+                granted_scopes: None,
+                metadata: serde_json::json!({}),
+                next_refresh_at: Some(next_refresh_at),
+            };
+            engine::accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
+    let sandbox = Sandbox::new(rand::random());
+    sandbox.set_latency(Some(options.latency));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = url::Url::parse(&format!("http://{}", listener.local_addr()?))?;
+    let router = axum::Router::new().nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let data_dir = std::env::temp_dir().join(format!("plugboard-bench-{}", std::process::id()));
+    let (database_url, database_name) = match &options.postgres {
+        Some(admin) => {
+            let name = format!("plugboard_bench_{}", std::process::id());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+                .await
+                .context("connecting to PostgreSQL")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
+            let base_url = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            (format!("{base_url}/{name}"), Some((admin.clone(), name)))
+        }
+        None => (format!("sqlite://{}/bench.db", data_dir.display()), None),
+    };
+    let env = env_prefix(PLATFORM);
+    let spec = spec(PLATFORM);
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), database_url),
+        ("PLUGBOARD_DATA_DIR".into(), data_dir.display().to_string()),
+        (
+            "PLUGBOARD_SECRET_KEY".into(),
+            SecretKey::generate().to_base64(),
+        ),
+        ("PLUGBOARD_PROVIDER_TIMEOUT_MS".into(), "30000".into()),
+        (
+            format!("{env}_CLIENT_ID"),
+            format!("sandbox-{}", PLATFORM.slug()),
+        ),
+        (format!("{env}_CLIENT_SECRET"), SANDBOX_CLIENT_SECRET.into()),
+        (
+            format!("{env}_API_URL"),
+            sandbox_url(&base, PLATFORM, &spec.api_url),
+        ),
+    ]);
+    for (name, url) in [
+        ("AUTH_URL", &spec.authorize_url),
+        ("TOKEN_URL", &spec.token_url),
+    ] {
+        if let Some(url) = url {
+            vars.insert(format!("{env}_{name}"), sandbox_url(&base, PLATFORM, url));
+        }
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned())?;
+    // The throwaway database and directory go whatever happens.
+    let result = run(config, &sandbox, &options).await;
+    if let Some((admin, name)) = database_name {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await?;
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result
+}
+
+async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Result<()> {
+    let app = AppState::open(config).await?;
+    let user = engine::users::sign_up(
+        &app.db,
+        "bench@example.com",
+        "violet tractor humming seaside",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    engine::plans::set_for_email(&app.db, &user.email, "business").await?;
+    println!(
+        "Seeding {} due {} accounts ({})...",
+        options.accounts,
+        PLATFORM,
+        app.db.backend_name()
+    );
+    let due = chrono::Utc::now() - chrono::Duration::seconds(1);
+    seed_sandbox_accounts(&app, sandbox, &user.id, PLATFORM, options.accounts, due).await?;
+
+    let started = Instant::now();
+    let stats = crate::worker::refresh_pass(&app, options.concurrency).await?;
+    let elapsed = started.elapsed();
+
+    let throughput = stats.refreshed as f64 / elapsed.as_secs_f64();
+    let bound = options.concurrency as f64 / options.latency.as_secs_f64();
+    println!(
+        "Refreshed {} of {} accounts in {:.2} s ({} transient, {} terminal) with concurrency {} against a token endpoint answering in {} ms",
+        stats.refreshed,
+        options.accounts,
+        elapsed.as_secs_f64(),
+        stats.transient,
+        stats.terminal,
+        options.concurrency,
+        options.latency.as_millis()
+    );
+    println!(
+        "Throughput {throughput:.0} refreshes/s; the bound set by concurrency is {bound:.0}/s (concurrency / latency): {:.2} of it",
+        throughput / bound
+    );
+    app.db.close().await;
+    Ok(())
+}

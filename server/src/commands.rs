@@ -1,0 +1,235 @@
+//! What each command line verb does.
+
+use crate::cli::{Command, DevCommand, PlanCommand, UserCommand};
+use anyhow::{anyhow, bail, Context};
+use axum::serve::ListenerExt;
+use engine::config::LogFormat;
+use engine::{AppState, Config};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+pub fn init_logging(config: &Config) -> Result<(), String> {
+    let filter =
+        EnvFilter::try_new(&config.log_filter).map_err(|e| format!("PLUGBOARD_LOG: {e}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve { sandbox: false }) {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => {
+            AppState::open(config).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::User(UserCommand::Create { email }) => {
+            let state = AppState::open(config).await?;
+            let password = read_password()?;
+            let user = engine::users::sign_up(&state.db, &email, &password)
+                .await
+                .map_err(|err| anyhow!("{err}"))?;
+            println!("Created {} on the {} plan.", user.email, user.plan_id);
+            Ok(())
+        }
+        Command::Plan(PlanCommand::Set { email, plan }) => {
+            let state = AppState::open(config).await?;
+            engine::plans::set_for_email(&state.db, &email, &plan).await?;
+            println!("{email} is now on the {plan} plan.");
+            Ok(())
+        }
+        Command::Plan(PlanCommand::List) => {
+            let state = AppState::open(config).await?;
+            for plan in engine::plans::list(&state.db).await? {
+                let total = plan
+                    .limits
+                    .total
+                    .map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+                println!("{:<10} {:<10} accounts: {total}", plan.id, plan.name);
+                for (platform, limit) in &plan.limits.per_platform {
+                    println!("{:<21} {platform}: {limit}", "");
+                }
+            }
+            Ok(())
+        }
+        Command::Dev(DevCommand::SeedDemo { email, accounts }) => {
+            let state = AppState::open(config).await?;
+            let user = user_by_email(&state, &email).await?;
+            let ids = engine::demo::seed(&state.db, &state.secrets, &user.id, accounts).await?;
+            println!("Added {} demo accounts to {}.", ids.len(), user.email);
+            Ok(())
+        }
+        Command::Dev(DevCommand::SeedSandbox {
+            email,
+            accounts,
+            platform,
+        }) => {
+            let state = AppState::open(config).await?;
+            let user = user_by_email(&state, &email).await?;
+            let platform = platform
+                .parse::<domain::Platform>()
+                .map_err(|e| anyhow!("{e}"))?;
+            let sandbox = crate::sandbox::Sandbox::new(state.secrets.derive_key("sandbox"));
+            let next = chrono::Utc::now() + chrono::Duration::minutes(45);
+            crate::bench::seed_sandbox_accounts(
+                &state, &sandbox, &user.id, platform, accounts, next,
+            )
+            .await?;
+            println!(
+                "Added {accounts} sandbox {platform} accounts to {}.",
+                user.email
+            );
+            Ok(())
+        }
+        Command::Dev(DevCommand::BenchRefresh {
+            accounts,
+            latency_ms,
+            concurrency,
+            postgres,
+        }) => {
+            crate::bench::bench_refresh(crate::bench::Options {
+                accounts,
+                latency: Duration::from_millis(latency_ms),
+                concurrency,
+                postgres,
+            })
+            .await
+        }
+        Command::Dev(DevCommand::ExpireTokens { email, platform }) => {
+            let state = AppState::open(config).await?;
+            let user = user_by_email(&state, &email).await?;
+            let platform = platform
+                .map(|slug| slug.parse::<domain::Platform>())
+                .transpose()
+                .map_err(|e| anyhow!("{e}"))?;
+            let count = engine::accounts::expire_now(&state.db, &user.id, platform).await?;
+            println!("{count} token(s) of {} expire now; the refresh worker picks up the refreshable ones.", user.email);
+            Ok(())
+        }
+    }
+}
+
+async fn user_by_email(state: &AppState, email: &str) -> anyhow::Result<engine::users::User> {
+    engine::users::find_by_email(&state.db, &email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| anyhow!("no user with email {email}"))
+}
+
+/// Reads one line: from the terminal without echo, or from a pipe as is.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        eprint!("Password: ");
+        std::io::stderr().flush().ok();
+        rpassword::read_password().context("reading the password")?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        bail!("no password given on standard input");
+    }
+    Ok(password)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen_addr = config.listen_addr;
+    let state = AppState::open(config).await?;
+    let leptos_options = crate::web::leptos_options(listen_addr);
+    let router = crate::web::router(state.clone(), leptos_options);
+    let listener = tokio::net::TcpListener::bind(listen_addr)
+        .await
+        .with_context(|| format!("PLUGBOARD_LISTEN_ADDR: cannot listen on {listen_addr}"))?
+        // Without this, a response written in two parts waits on the client's delayed ACK (~40 ms).
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    tracing::info!(
+        address = %listen_addr,
+        url = %state.config.base_url,
+        database = %state.db.backend_name(),
+        sandbox = state.config.sandbox,
+        "Plugboard is listening"
+    );
+    if state.config.sandbox {
+        tracing::warn!("sandbox mode: platforms without credentials are answered by built-in stand-ins at /sandbox");
+    }
+    crate::web::metrics::install();
+    let maintenance = tokio::spawn(housekeeping(state.clone()));
+    let workers = if state.config.workers {
+        crate::worker::spawn(&state)
+    } else {
+        Vec::new()
+    };
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
+    maintenance.abort();
+    for worker in workers {
+        worker.abort();
+    }
+    state.db.close().await;
+    tracing::info!("Plugboard stopped");
+    Ok(())
+}
+
+/// Deletes expired sessions and old sign-in failures every hour.
+async fn housekeeping(state: AppState) {
+    let store = engine::sessions::DbSessionStore::new(state.db.clone());
+    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every_hour.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "deleting expired sessions failed");
+        }
+        let cutoff = chrono::Utc::now() - engine::sign_in_throttle::WINDOW;
+        if let Err(err) = engine::sign_in_throttle::delete_older_than(&state.db, cutoff).await {
+            tracing::warn!(error = %err, "deleting old sign-in failures failed");
+        }
+        let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+        if let Err(err) = engine::oauth_state::delete_older_than(&state.db, day_ago).await {
+            tracing::warn!(error = %err, "deleting old OAuth states failed");
+        }
+        if let Err(err) = engine::connect::delete_expired_selections(&state).await {
+            tracing::warn!(error = %err, "deleting expired account choices failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,345 @@
+//! `/api/v1/auth/<platform>/...`: starting a connect, the OAuth callback, credential forms, and
+//! choosing among several accounts. Every outcome ends on the connections page with a toast.
+
+use super::session_user::{SignedIn, HOME};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use domain::{ConnectMethod, Platform};
+use engine::connect::{self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput};
+use engine::users::CurrentUser;
+use engine::AppState;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+fn query(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish()
+}
+
+/// Back to the connections page with the outcome for the toast.
+fn to_connections(platform: Platform, result: Result<(), &ConnectError>) -> Response {
+    let target = match result {
+        Ok(()) => format!("{HOME}?{}", query(&[("connected", platform.slug())])),
+        Err(error) => {
+            let description = error.description().unwrap_or_default();
+            format!(
+                "{HOME}?{}",
+                query(&[
+                    ("error", &error.code()),
+                    ("error_description", &description),
+                    ("platform", platform.slug())
+                ])
+            )
+        }
+    };
+    Redirect::to(&target).into_response()
+}
+
+fn log_failure(platform: Platform, stage: &str, error: &ConnectError) {
+    match error {
+        ConnectError::Database(err) => {
+            tracing::error!(platform = platform.slug(), stage, error = %err, "connect failed")
+        }
+        ConnectError::Provider { error, .. } => {
+            tracing::warn!(platform = platform.slug(), stage, outcome = error.kind.slug(), error = %error, "connect failed at the platform")
+        }
+        other => {
+            tracing::info!(platform = platform.slug(), stage, code = %other.code(), "connect refused")
+        }
+    }
+}
+
+/// Without a session, sign in first and come back to the same URL (a callback's code stays
+/// valid for minutes, so the connect can still finish).
+fn sign_in_first(request_uri: &axum::http::Uri) -> Response {
+    let back = request_uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or(HOME);
+    Redirect::to(&format!("/?{}", query(&[("next", back)]))).into_response()
+}
+
+fn no_such_platform() -> Response {
+    (StatusCode::NOT_FOUND, "No such platform.").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    account: Option<String>,
+    instance: Option<String>,
+}
+
+/// `GET /api/v1/auth/<platform>/connect[?account=<id>][&instance=<host>]`
+pub async fn start(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    Query(params): Query<StartQuery>,
+    user: Option<Extension<CurrentUser>>,
+    request: Request,
+) -> Response {
+    let Some(platform) = Platform::from_slug(&slug) else {
+        return no_such_platform();
+    };
+    let Some(Extension(CurrentUser(user))) = user else {
+        return sign_in_first(request.uri());
+    };
+    let account = params.account.filter(|a| !a.is_empty());
+    let instance = params.instance.filter(|i| !i.trim().is_empty());
+    // Credentials platforms, and Mastodon before its instance is known, start on a form.
+    let needs_form = platform.connect_method() == ConnectMethod::Credentials
+        || (platform == Platform::Mastodon && instance.is_none() && account.is_none());
+    if needs_form {
+        let form = format!("/dashboard/connections/new/{}", platform.slug());
+        return match account {
+            Some(account) => Redirect::to(&format!("{form}?{}", query(&[("account", &account)]))),
+            None => Redirect::to(&form),
+        }
+        .into_response();
+    }
+    match connect::start(
+        &app,
+        &user,
+        platform,
+        account.as_deref(),
+        instance.as_deref(),
+    )
+    .await
+    {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(error) => {
+            log_failure(platform, "start", &error);
+            if platform == Platform::Mastodon {
+                if let Some((field, code)) = error.field_error() {
+                    let back = query(&[
+                        ("field", field),
+                        ("error", code),
+                        ("instance", instance.as_deref().unwrap_or_default()),
+                    ]);
+                    return Redirect::to(&format!("/dashboard/connections/new/mastodon?{back}"))
+                        .into_response();
+                }
+            }
+            to_connections(platform, Err(&error))
+        }
+    }
+}
+
+/// `GET /api/v1/auth/<platform>/callback`: where the platform sends the person back.
+pub async fn callback(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    Query(params): Query<CallbackParams>,
+    user: Option<Extension<CurrentUser>>,
+    request: Request,
+) -> Response {
+    let Some(platform) = Platform::from_slug(&slug) else {
+        return no_such_platform();
+    };
+    let Some(Extension(CurrentUser(user))) = user else {
+        return sign_in_first(request.uri());
+    };
+    match connect::finish(&app, &user, platform, params).await {
+        Ok(CallbackOutcome::Connected(kind)) => {
+            tracing::info!(platform = platform.slug(), user_id = %user.id, kind = ?kind, "account connected");
+            to_connections(platform, Ok(()))
+        }
+        Ok(CallbackOutcome::AlreadyConnected) => to_connections(platform, Ok(())),
+        Ok(CallbackOutcome::Choose(selection)) => {
+            Redirect::to(&format!("/dashboard/connections/select/{selection}")).into_response()
+        }
+        Err(error) => {
+            log_failure(platform, "callback", &error);
+            to_connections(platform, Err(&error))
+        }
+    }
+}
+
+/// The fields of every credentials form; each platform reads its own.
+#[derive(Deserialize, Default)]
+pub struct CredentialsForm {
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    app_password: String,
+    #[serde(default)]
+    pds_url: String,
+    #[serde(default)]
+    bot_token: String,
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    api_user: String,
+    #[serde(default)]
+    token: String,
+}
+
+impl CredentialsForm {
+    /// The fields worth keeping when the form comes back with an error. Secrets never travel.
+    fn kept(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("account", &self.account),
+            ("identifier", &self.identifier),
+            ("pds_url", &self.pds_url),
+            ("base_url", &self.base_url),
+            ("api_user", &self.api_user),
+        ]
+    }
+}
+
+/// `POST /api/v1/auth/<platform>/credentials` (Bluesky, Telegram, Listmonk).
+pub async fn credentials(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    SignedIn(user): SignedIn,
+    Form(form): Form<CredentialsForm>,
+) -> Response {
+    let Some(platform) = Platform::from_slug(&slug) else {
+        return no_such_platform();
+    };
+    let input = match platform {
+        Platform::Bluesky => CredentialInput::Bluesky {
+            identifier: form.identifier.clone(),
+            app_password: SecretString::from(form.app_password.clone()),
+            pds_url: Some(form.pds_url.clone()),
+        },
+        Platform::Telegram => CredentialInput::Telegram {
+            bot_token: SecretString::from(form.bot_token.clone()),
+        },
+        Platform::Listmonk => CredentialInput::Listmonk {
+            base_url: form.base_url.clone(),
+            api_user: form.api_user.clone(),
+            token: SecretString::from(form.token.clone()),
+        },
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                "This platform connects through its consent screen.",
+            )
+                .into_response()
+        }
+    };
+    let account = Some(form.account.as_str()).filter(|a| !a.is_empty());
+    match connect::connect_credentials(&app, &user, input, account).await {
+        Ok(kind) => {
+            tracing::info!(platform = platform.slug(), user_id = %user.id, kind = ?kind, "account connected");
+            to_connections(platform, Ok(()))
+        }
+        Err(error) => {
+            log_failure(platform, "credentials", &error);
+            let (field, code) = error.field_error().unwrap_or(("", ""));
+            let code = if code.is_empty() {
+                error.code()
+            } else {
+                code.to_owned()
+            };
+            let mut pairs = form.kept();
+            pairs.push(("field", field));
+            pairs.push(("error", &code));
+            let back = query(&pairs);
+            Redirect::to(&format!(
+                "/dashboard/connections/new/{}?{back}",
+                platform.slug()
+            ))
+            .into_response()
+        }
+    }
+}
+
+/// `POST /api/v1/auth/<platform>/select`: the accounts picked after a consent.
+pub async fn select(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    SignedIn(user): SignedIn,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(platform) = Platform::from_slug(&slug) else {
+        return no_such_platform();
+    };
+    // Several `account` fields: read the form by hand (serde_urlencoded keeps only one).
+    let mut selection = String::new();
+    let mut picked = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "selection" => selection = value.into_owned(),
+            "account" => picked.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    match connect::choose(&app, &user, &selection, &picked).await {
+        Ok((chosen_platform, count)) => {
+            tracing::info!(platform = chosen_platform.slug(), user_id = %user.id, count, "accounts chosen");
+            to_connections(chosen_platform, Ok(()))
+        }
+        Err(ConnectError::Invalid {
+            code: "none_picked",
+            ..
+        }) => Redirect::to(&format!(
+            "/dashboard/connections/select/{selection}?error=none_picked"
+        ))
+        .into_response(),
+        Err(error) => {
+            log_failure(platform, "select", &error);
+            to_connections(platform, Err(&error))
+        }
+    }
+}
+
+/// `GET /api/v1/accounts/<id>/avatar`: a Telegram bot's picture, fetched with its token on the
+/// server so the token never reaches the browser.
+pub async fn avatar(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    SignedIn(user): SignedIn,
+) -> Response {
+    match engine::avatars::telegram_avatar(&app, &user.id, &id).await {
+        Ok(Some((content_type, bytes))) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::warn!(account_id = %id, error = %err, "avatar fetch failed");
+            StatusCode::BAD_GATEWAY.into_response()
+        }
+    }
+}
+
+/// `GET /api/v1/live-statuses`: the signed-in user's account statuses, and whether a health
+/// check is still running, for the open connections page.
+pub async fn live_statuses(State(app): State<AppState>, SignedIn(user): SignedIn) -> Response {
+    match engine::health::live_statuses(&app, &user.id).await {
+        Ok(live) => {
+            let statuses: Vec<serde_json::Value> = live
+                .statuses
+                .iter()
+                .map(|(id, status)| {
+                    let days = match status {
+                        domain::TokenStatus::ExpiringSoon { expires_in_days } => {
+                            Some(*expires_in_days)
+                        }
+                        _ => None,
+                    };
+                    serde_json::json!({"id": id, "status": status.slug(), "expires_in_days": days})
+                })
+                .collect();
+            (
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::Json(serde_json::json!({"checking": live.checking, "statuses": statuses})),
+            )
+                .into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "reading live statuses failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The HTTP application: Leptos pages and server functions, the auth forms, static files, and the
+//! layers every request passes through.
+
+pub mod api;
+mod auth_forms;
+mod client_ip;
+mod connect_routes;
+pub mod csrf;
+mod disconnect_routes;
+pub mod metrics;
+mod session_user;
+mod settings_routes;
+mod webhook_routes;
+
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use engine::sessions::DbSessionStore;
+use engine::AppState;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::SessionManagerLayer;
+
+/// The router's state: the application's and the one Leptos needs to render pages.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<WebState> for LeptosOptions {
+    fn from_ref(state: &WebState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<WebState> for AppState {
+    fn from_ref(state: &WebState) -> Self {
+        state.app.clone()
+    }
+}
+
+pub const SESSION_COOKIE: &str = "plugboard_session";
+
+/// Where the built site (CSS, wasm, JS, public files) is, as cargo-leptos lays it out.
+pub fn leptos_options(listen_addr: SocketAddr) -> LeptosOptions {
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "plugboard"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(listen_addr)
+        .build()
+}
+
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let web_state = WebState {
+        app: state.clone(),
+        leptos: leptos_options.clone(),
+    };
+    let routes = generate_route_list(app::App);
+    let context_state = state.clone();
+    let pages_and_functions = Router::new()
+        .leptos_routes_with_context(
+            &web_state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .route("/auth/sign-up", post(auth_forms::sign_up))
+        .route("/auth/sign-in", post(auth_forms::sign_in))
+        .route("/auth/sign-out", post(auth_forms::sign_out))
+        .route(
+            "/api/v1/auth/{platform}/connect",
+            get(connect_routes::start),
+        )
+        .route(
+            "/api/v1/auth/{platform}/callback",
+            get(connect_routes::callback),
+        )
+        .route(
+            "/api/v1/auth/{platform}/credentials",
+            post(connect_routes::credentials),
+        )
+        .route(
+            "/api/v1/auth/{platform}/select",
+            post(connect_routes::select),
+        )
+        .route("/api/v1/accounts/{id}/avatar", get(connect_routes::avatar))
+        .route(
+            app::components::LIVE_STATUSES_PATH,
+            get(connect_routes::live_statuses),
+        )
+        .route(
+            "/dashboard/connections/{id}/disconnect",
+            post(disconnect_routes::disconnect),
+        )
+        .route(
+            "/dashboard/settings/api-keys",
+            post(settings_routes::create_key),
+        )
+        .route(
+            "/dashboard/settings/api-keys/{id}/revoke",
+            post(settings_routes::revoke_key),
+        )
+        .route("/dashboard/webhooks/endpoints", post(webhook_routes::add))
+        .route(
+            "/dashboard/webhooks/endpoints/{id}/delete",
+            post(webhook_routes::remove),
+        )
+        .route(
+            "/dashboard/webhooks/endpoints/{id}/test",
+            post(webhook_routes::test),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<WebState, _>(
+            app::shell,
+        ))
+        .with_state(web_state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session_user::resolve,
+        ))
+        .layer(
+            SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+                .with_name(SESSION_COOKIE)
+                .with_same_site(SameSite::Lax)
+                .with_http_only(true)
+                .with_secure(state.config.cookies_secure()),
+        );
+
+    let site_pkg = std::path::Path::new(leptos_options.site_root.as_ref())
+        .join(leptos_options.site_pkg_dir.as_ref());
+    let static_files = Router::new()
+        .nest_service(
+            "/pkg",
+            ServeDir::new(site_pkg)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render).with_state(state.clone()))
+        .merge(static_files)
+        .merge(api::router(state.clone()))
+        .merge(pages_and_functions);
+    if state.config.sandbox {
+        let sandbox = crate::sandbox::Sandbox::new(state.secrets.derive_key("sandbox"));
+        router = router.nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
+    }
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            csrf::AllowedOrigin(state.config.public_origin()),
+            csrf::refuse_cross_site,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        // On every response: no sniffing, no framing, no URLs leaked to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}

@@ -1,0 +1,95 @@
+//! Resolves the session cookie to a user on every request and guards the dashboard.
+
+use app::pages::is_local_path;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use engine::sessions::USER_ID_KEY;
+use engine::users::{self, CurrentUser, User};
+use engine::AppState;
+use tower_sessions::Session;
+
+pub const HOME: &str = "/dashboard/connections";
+
+async fn user_of(state: &AppState, session: &Session) -> Result<Option<User>, String> {
+    let Some(user_id) = session
+        .get::<String>(USER_ID_KEY)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let user = users::find_by_id(&state.db, &user_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if user.is_none() {
+        // The user was deleted: end the orphaned session.
+        session.flush().await.map_err(|e| e.to_string())?;
+    }
+    Ok(user)
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let user = match user_of(&state, &session).await {
+        Ok(user) => user,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read the session");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Plugboard cannot reach its database right now. Try again in a moment.",
+            )
+                .into_response();
+        }
+    };
+    let path = request.uri().path();
+    let is_page_view = request.method() == Method::GET || request.method() == Method::HEAD;
+    if is_page_view {
+        match (path, &user) {
+            ("/dashboard" | "/dashboard/", _) => return Redirect::to(HOME).into_response(),
+            ("/", Some(_)) => return Redirect::to(HOME).into_response(),
+            (p, None) if p.starts_with("/dashboard/") => {
+                let next = request
+                    .uri()
+                    .path_and_query()
+                    .map(|pq| pq.as_str())
+                    .filter(|pq| is_local_path(pq))
+                    .unwrap_or(HOME);
+                let target = format!(
+                    "/?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return Redirect::to(&target).into_response();
+            }
+            _ => {}
+        }
+    }
+    if let Some(user) = user {
+        request.extensions_mut().insert(CurrentUser(user));
+    }
+    next.run(request).await
+}
+
+/// The signed-in user, for handlers that need one; without a session they send the person to
+/// sign in (form posts) instead of failing.
+pub struct SignedIn(pub User);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .map(|current| SignedIn(current.0.clone()))
+            .ok_or_else(|| Redirect::to("/?next=%2Fdashboard%2Fconnections").into_response())
+    }
+}
