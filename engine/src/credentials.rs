@@ -3,7 +3,7 @@
 //! before anything is stored.
 
 use crate::failure::{classify, ProviderError};
-use crate::provider_client::{text_at, Profile, TokenSet};
+use crate::provider_client::{read, text_at, Profile, TokenSet};
 use crate::providers;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -99,6 +99,29 @@ pub fn check_base_url(base: &str, field_name: &'static str) -> Result<Url, Crede
     Ok(url)
 }
 
+/// Sends a credential check and reads its JSON answer. The statuses in `refused` mean the platform
+/// said no to what was typed in `field`; any other failure is classified like every platform call.
+async fn check_with(
+    request: reqwest::RequestBuilder,
+    platform: Platform,
+    refused: &[u16],
+    field: &'static str,
+) -> Result<Value, CredentialProblem> {
+    let (status, text) = read(request).await.map_err(CredentialProblem::Provider)?;
+    if refused.contains(&status) {
+        return Err(CredentialProblem::Refused { field });
+    }
+    json_answer(platform, status, &text).map_err(CredentialProblem::Provider)
+}
+
+/// A successful answer as JSON, or the failure class of an unsuccessful one.
+fn json_answer(platform: Platform, status: u16, text: &str) -> Result<Value, ProviderError> {
+    if !(200..300).contains(&status) {
+        return Err(classify(status, text, &providers::spec(platform).revoked));
+    }
+    serde_json::from_str(text).map_err(|_| ProviderError::unexpected("the answer is not JSON"))
+}
+
 fn base_str(url: &Url) -> String {
     url.as_str().trim_end_matches('/').to_owned()
 }
@@ -112,32 +135,15 @@ pub async fn bluesky(
 ) -> Result<Checked, CredentialProblem> {
     let identifier = check_bluesky_identifier(identifier)?;
     check_app_password(app_password.expose_secret())?;
-    let revoked = &providers::spec(Platform::Bluesky).revoked;
     let base = base_str(pds);
-    let response = http
-        .post(format!("{base}/xrpc/com.atproto.server.createSession"))
-        .json(&json!({"identifier": identifier, "password": app_password.expose_secret()}))
-        .send()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    if status == 401 || status == 400 {
-        return Err(CredentialProblem::Refused {
-            field: "app_password",
-        });
-    }
-    if !(200..300).contains(&status) {
-        return Err(CredentialProblem::Provider(classify(
-            status, &text, revoked,
-        )));
-    }
-    let session: Value = serde_json::from_str(&text).map_err(|_| {
-        CredentialProblem::Provider(ProviderError::unexpected("the answer is not JSON"))
-    })?;
+    let session = check_with(
+        http.post(format!("{base}/xrpc/com.atproto.server.createSession"))
+            .json(&json!({"identifier": identifier, "password": app_password.expose_secret()})),
+        Platform::Bluesky,
+        &[400, 401],
+        "app_password",
+    )
+    .await?;
     let (Some(did), Some(handle), Some(access), Some(refresh)) = (
         text_at(&session, "/did"),
         text_at(&session, "/handle"),
@@ -188,26 +194,15 @@ pub async fn bluesky_refresh(
     pds: &str,
     refresh_jwt: &SecretString,
 ) -> Result<TokenSet, ProviderError> {
-    let revoked = &providers::spec(Platform::Bluesky).revoked;
-    let response = http
-        .post(format!(
+    let (status, text) = read(
+        http.post(format!(
             "{}/xrpc/com.atproto.server.refreshSession",
             pds.trim_end_matches('/')
         ))
-        .bearer_auth(refresh_jwt.expose_secret())
-        .send()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    if !(200..300).contains(&status) {
-        return Err(classify(status, &text, revoked));
-    }
-    let session: Value = serde_json::from_str(&text)
-        .map_err(|_| ProviderError::unexpected("the answer is not JSON"))?;
+        .bearer_auth(refresh_jwt.expose_secret()),
+    )
+    .await?;
+    let session = json_answer(Platform::Bluesky, status, &text)?;
     let (Some(access), Some(refresh)) = (
         text_at(&session, "/accessJwt"),
         text_at(&session, "/refreshJwt"),
@@ -241,30 +236,9 @@ pub async fn telegram(
     bot_token: &SecretString,
 ) -> Result<Checked, CredentialProblem> {
     let token = check_bot_token(bot_token.expose_secret())?;
-    let revoked = &providers::spec(Platform::Telegram).revoked;
     let url = format!("{}/bot{token}/getMe", api_url.trim_end_matches('/'));
-    // The token is in the URL: transport errors are reported without it.
-    let response = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    if status == 401 || status == 404 {
-        return Err(CredentialProblem::Refused { field: "bot_token" });
-    }
-    if !(200..300).contains(&status) {
-        return Err(CredentialProblem::Provider(classify(
-            status, &text, revoked,
-        )));
-    }
-    let body: Value = serde_json::from_str(&text).map_err(|_| {
-        CredentialProblem::Provider(ProviderError::unexpected("the answer is not JSON"))
-    })?;
+    // The token is in the URL: transport errors are reported without it (see `from_transport`).
+    let body = check_with(http.get(url), Platform::Telegram, &[401, 404], "bot_token").await?;
     let (Some(id), Some(username)) = (
         text_at(&body, "/result/id"),
         text_at(&body, "/result/username"),
@@ -308,34 +282,17 @@ pub async fn listmonk(
     if token.expose_secret().trim().is_empty() {
         return Err(field("token", "missing_token"));
     }
-    let revoked = &providers::spec(Platform::Listmonk).revoked;
     let base = base_str(base);
     let authorization = format!("token {api_user}:{}", token.expose_secret().trim());
-    let response = http
-        .get(format!("{base}/api/lists"))
-        .query(&[("per_page", "1")])
-        .header(reqwest::header::AUTHORIZATION, authorization)
-        .send()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| CredentialProblem::Provider(ProviderError::from_transport(&e)))?;
-    if status == 401 || status == 403 {
-        return Err(CredentialProblem::Refused { field: "token" });
-    }
-    if !(200..300).contains(&status) {
-        return Err(CredentialProblem::Provider(classify(
-            status, &text, revoked,
-        )));
-    }
-    serde_json::from_str::<Value>(&text).map_err(|_| {
-        CredentialProblem::Provider(ProviderError::unexpected(
-            "the answer is not JSON (is this a Listmonk server?)",
-        ))
-    })?;
+    check_with(
+        http.get(format!("{base}/api/lists"))
+            .query(&[("per_page", "1")])
+            .header(reqwest::header::AUTHORIZATION, authorization),
+        Platform::Listmonk,
+        &[401, 403],
+        "token",
+    )
+    .await?;
     let host = Url::parse(&base)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))

@@ -469,7 +469,7 @@ impl ProviderClient {
 }
 
 /// Sends a request and reads its status and at most [`MAX_BODY`] of its answer.
-async fn read(request: reqwest::RequestBuilder) -> Result<(u16, String), ProviderError> {
+pub(crate) async fn read(request: reqwest::RequestBuilder) -> Result<(u16, String), ProviderError> {
     let response = request
         .send()
         .await
