@@ -293,6 +293,19 @@ pub async fn update_reconnected(
     Ok(())
 }
 
+/// The one account a query selects ([`RECORD_COLUMNS`]), if any.
+async fn one_record(
+    conn: &mut AnyConnection,
+    query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    query
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(AccountRecord::from_row)
+        .transpose()
+}
+
 /// The owner's row for this platform account, if they have one (identity: owner, platform, id).
 pub async fn find_by_identity(
     conn: &mut AnyConnection,
@@ -304,15 +317,11 @@ pub async fn find_by_identity(
         "SELECT {RECORD_COLUMNS} FROM connected_accounts
          WHERE owner_id = $1 AND platform = $2 AND platform_account_id = $3"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(owner_id)
         .bind(platform.slug())
-        .bind(platform_account_id)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(AccountRecord::from_row)
-        .transpose()
+        .bind(platform_account_id);
+    one_record(conn, query).await
 }
 
 /// Any account by id (for the worker, which acts for every owner).
@@ -321,13 +330,8 @@ pub async fn find_by_id(
     id: &str,
 ) -> Result<Option<AccountRecord>, sqlx::Error> {
     let sql = format!("SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(AccountRecord::from_row)
-        .transpose()
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+    one_record(conn, query).await
 }
 
 /// One of the owner's accounts by id; `None` for another owner's (never a hint that it exists).
@@ -338,14 +342,10 @@ pub async fn find_owned(
 ) -> Result<Option<AccountRecord>, sqlx::Error> {
     let sql =
         format!("SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1 AND owner_id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(owner_id)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(AccountRecord::from_row)
-        .transpose()
+        .bind(owner_id);
+    one_record(conn, query).await
 }
 
 /// An account's three sealed secrets, opened: access token, refresh token, other secret.

@@ -444,34 +444,15 @@ async fn dispatch(
     if is(&spec.token_url) {
         return token(&sandbox, platform, &call).await;
     }
-    if get
-        && spec
-            .exchange_path
-            .as_deref()
-            .map(|p| api_path(platform, p))
-            .as_deref()
-            == Some(path)
-    {
+    let get_api =
+        |api: Option<&str>| get && api.map(|p| api_path(platform, p)).as_deref() == Some(path);
+    if get_api(spec.exchange_path.as_deref()) {
         return exchange(&sandbox, platform, &call).await;
     }
-    if get
-        && spec
-            .refresh_path
-            .as_deref()
-            .map(|p| api_path(platform, p))
-            .as_deref()
-            == Some(path)
-    {
+    if get_api(spec.refresh_path.as_deref()) {
         return meta_refresh(&sandbox, platform, &call).await;
     }
-    if get
-        && spec
-            .profile
-            .as_ref()
-            .map(|p| api_path(platform, &p.path))
-            .as_deref()
-            == Some(path)
-    {
+    if get_api(spec.profile.as_ref().map(|p| p.path.as_str())) {
         return profile(&sandbox, platform, &call).await;
     }
     if is(&spec.revoke_url) {
