@@ -243,10 +243,7 @@ mod scenarios {
     pub async fn reconnects_in_place(platform: Platform) {
         let (app, _platforms, cookie) = ready().await;
         post(&app, &cookie, platform, &good_fields(&app, platform, "ada")).await;
-        let id = app.accounts(&cookie).await[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.first_account_id(&cookie).await;
         sqlx::query("UPDATE connected_accounts SET token_status = 'needs_reconnect'")
             .execute(app.state.db.pool())
             .await

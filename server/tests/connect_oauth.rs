@@ -17,6 +17,14 @@ fn reconnect(platform: Platform, id: &str) -> String {
     format!("/api/v1/auth/{}/connect?account={id}", platform.slug())
 }
 
+/// Reconnects an account with the default consent, and expects it to work.
+async fn reconnect_ok(app: &TestApp, cookie: &str, platform: Platform, id: &str) {
+    let response = app
+        .connect(cookie, &reconnect(platform, id), Consent::default())
+        .await;
+    assert_connected(&response, platform);
+}
+
 async fn signed_up(backend: Backend) -> (TestApp, common::Platforms, String) {
     let (app, platforms) = TestApp::with_platforms(backend).await;
     let cookie = app.sign_up("ada@example.com").await;
@@ -267,10 +275,7 @@ mod scenarios {
                 .unwrap()["status"]["status"],
             "needs_reconnect"
         );
-        let response = app
-            .connect(&cookie, &reconnect(platform, &id), Consent::default())
-            .await;
-        assert_connected(&response, platform);
+        reconnect_ok(&app, &cookie, platform, &id).await;
         let after = app.accounts(&cookie).await;
         assert_eq!(after.len(), before.len(), "same rows, no new one");
         let account = after
@@ -359,19 +364,8 @@ mod on_postgres {
     async fn connect_reconnect_and_mismatch() {
         let (app, platforms, cookie) = signed_up(Backend::Postgres).await;
         connect_ok(&app, &cookie, Platform::Reddit, Consent::default()).await;
-        let id = app.accounts(&cookie).await[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert_connected(
-            &app.connect(
-                &cookie,
-                &reconnect(Platform::Reddit, &id),
-                Consent::default(),
-            )
-            .await,
-            Platform::Reddit,
-        );
+        let id = app.first_account_id(&cookie).await;
+        reconnect_ok(&app, &cookie, Platform::Reddit, &id).await;
         assert_error(
             &app.connect(
                 &cookie,
@@ -522,10 +516,7 @@ async fn two_callbacks_cannot_exceed_the_limit_on_postgres() {
 async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
     let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
     connect_ok(&app, &cookie, Platform::YouTube, Consent::default()).await;
-    let id = app.accounts(&cookie).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.first_account_id(&cookie).await;
     let read_refresh = || async {
         let mut conn = app.state.db.pool().acquire().await.unwrap();
         engine::accounts::open_secret(&mut conn, &app.state.secrets, &id, "refresh_token")
@@ -575,19 +566,8 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
 async fn mastodon_registers_once_per_instance() {
     let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
     connect_ok(&app, &cookie, Platform::Mastodon, Consent::default()).await;
-    let id = app.accounts(&cookie).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_connected(
-        &app.connect(
-            &cookie,
-            &reconnect(Platform::Mastodon, &id),
-            Consent::default(),
-        )
-        .await,
-        Platform::Mastodon,
-    );
+    let id = app.first_account_id(&cookie).await;
+    reconnect_ok(&app, &cookie, Platform::Mastodon, &id).await;
     let apps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mastodon_apps")
         .fetch_one(app.state.db.pool())
         .await

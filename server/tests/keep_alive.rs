@@ -39,10 +39,7 @@ async fn connected(
         .await
     };
     assert_connected(&response, platform);
-    let id = app.accounts(&cookie).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.first_account_id(&cookie).await;
     // Listing the accounts started a health check: let it finish before the test takes over.
     wait_for(&app, &cookie, |l| l["checking"] == false).await;
     (app, platforms, cookie, id)

@@ -25,10 +25,7 @@ async fn metrics_count_refreshes_checks_and_deliveries() {
             .await,
         Platform::Reddit,
     );
-    let id = app.accounts(&cookie).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.first_account_id(&cookie).await;
     engine::refresh::refresh_account(&app.state, &id, true)
         .await
         .unwrap();

@@ -115,10 +115,7 @@ async fn an_independent_receiver_verifies_every_event() {
     // account.connected, then account.refresh_failed, then a test event.
     app.connect(&cookie, "/api/v1/auth/reddit/connect", Consent::default())
         .await;
-    let account_id = app.accounts(&cookie).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let account_id = app.first_account_id(&cookie).await;
     platforms
         .sandbox
         .fail(Platform::Reddit, Endpoint::Refresh, Failure::InvalidGrant);

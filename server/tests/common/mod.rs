@@ -548,6 +548,14 @@ impl TestApp {
         response.json().as_array().unwrap().clone()
     }
 
+    /// The id of the first account `accounts` lists (the only one, in most tests).
+    pub async fn first_account_id(&self, cookie: &str) -> String {
+        self.accounts(cookie).await[0]["id"]
+            .as_str()
+            .expect("an account")
+            .to_owned()
+    }
+
     /// Waits until no health check runs for the person.
     pub async fn settle(&self, cookie: &str) {
         for _ in 0..200 {
