@@ -100,10 +100,7 @@ fn assert_form_error(response: &common::TestResponse, platform: Platform, field:
         location.starts_with(&format!("/dashboard/connections/new/{}?", platform.slug())),
         "{location}"
     );
-    let query: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
+    let query = response.location_query();
     assert_eq!(
         query.get("error").map(String::as_str),
         Some(code),

@@ -80,6 +80,14 @@ impl TestResponse {
             .unwrap_or_default()
     }
 
+    /// The query parameters of the redirect's location.
+    pub fn location_query(&self) -> std::collections::HashMap<String, String> {
+        let query = self.location().split_once('?').map_or("", |(_, q)| q);
+        url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -577,10 +585,7 @@ pub fn assert_error(response: &TestResponse, code: &str, platform: domain::Platf
         location.starts_with("/dashboard/connections?error="),
         "{location}"
     );
-    let query: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
+    let query = response.location_query();
     assert_eq!(
         query.get("error").map(String::as_str),
         Some(code),
