@@ -89,6 +89,12 @@ test('the skeleton shows while the data loads, and the list replaces it without 
   const skeleton = page.getByTestId('connections-skeleton');
   await expect(skeleton).toBeVisible();
   await expect(page.getByTestId('connections-list')).toHaveCount(0);
+  // Measured before the stylesheet arrives, the skeleton would sit in the unstyled layout.
+  await page.waitForFunction(() => {
+    const links = [...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')];
+    return links.length > 0 && links.every((link) => link.sheet !== null);
+  });
+  await expect(skeleton).toBeVisible();
   const skeletonBox = await skeleton.boundingBox();
 
   const list = page.getByTestId('connections-list');
