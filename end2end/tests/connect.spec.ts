@@ -75,11 +75,11 @@ test('connect Telegram with a bot token: inline errors first, then the bot', asy
   await expect(page.getByRole('status').filter({ hasText: 'Telegram is connected' })).toBeVisible();
   const row = accountRow(page, 'telegram');
   await expect(row).toContainText('@ada_sandbox_bot');
-  // The avatar comes through Plugboard's proxy and actually loads.
-  const loaded = await row.locator('img.avatar-image').evaluate(
-    (img: HTMLImageElement) => img.complete && img.naturalWidth > 0,
-  );
-  expect(loaded).toBe(true);
+  // The avatar comes through Plugboard's proxy and actually loads (a broken one never gets a width).
+  const avatar = row.locator('img.avatar-image');
+  await expect
+    .poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+    .toBe(true);
 });
 
 test('connect Mastodon: name the instance, approve there', async ({ page }) => {
