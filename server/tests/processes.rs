@@ -8,10 +8,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use common::{Backend, TestApp};
-use domain::{Platform, StoredTokenStatus};
-use engine::accounts::NewAccount;
+use domain::Platform;
 use plugboard::sandbox::Endpoint;
-use secrecy::SecretString;
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,42 +59,17 @@ async fn two_processes_refresh_a_thousand_due_accounts_exactly_once() {
     let (app, platforms) = TestApp::with_platforms(Backend::Postgres).await;
     app.sign_up("ada@example.com").await;
     let owner = app.user_id("ada@example.com").await;
-    let now = chrono::Utc::now();
-    let mut conn = app.state.db.pool().acquire().await.unwrap();
-    for n in 0..ACCOUNTS {
-        // X rotates refresh tokens: a second refresh with the same one would be refused.
-        let account = NewAccount {
-            platform: Platform::X,
-            platform_account_id: format!("x-bulk-{n}"),
-            username: format!("bulk{n}"),
-            display_name: None,
-            profile_image_url: None,
-            token_expires_at: Some(now + chrono::Duration::minutes(2)),
-            token_status: StoredTokenStatus::Active,
-            is_twitter_premium: false,
-            access_token: Some(SecretString::from(platforms.sandbox.issue_token(
-                Platform::X,
-                "ada",
-                false,
-                Some(120),
-            ))),
-            refresh_token: Some(SecretString::from(platforms.sandbox.issue_token(
-                Platform::X,
-                "ada",
-                true,
-                Some(86_400),
-            ))),
-            refresh_token_expires_at: None,
-            extra_secret: None,
-            granted_scopes: None,
-            metadata: serde_json::json!({}),
-            next_refresh_at: Some(now - chrono::Duration::seconds(1)),
-        };
-        engine::accounts::insert(&mut conn, &app.state.secrets, &owner, account)
-            .await
-            .unwrap();
-    }
-    drop(conn);
+    // X rotates refresh tokens: a second refresh with the same one would be refused.
+    plugboard::bench::seed_sandbox_accounts(
+        &app.state,
+        &platforms.sandbox,
+        &owner,
+        Platform::X,
+        ACCOUNTS,
+        chrono::Utc::now() - chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
 
     let settings = [
         ("PLUGBOARD_REFRESH_INTERVAL_SECS", "1"),

@@ -577,24 +577,33 @@ impl TestApp {
     }
 }
 
-/// Asserts a redirect to the connections page with `error=<code>` for the platform.
-pub fn assert_error(response: &TestResponse, code: &str, platform: domain::Platform) {
+/// Asserts a redirect to `path` whose query has each of `expected` (an empty value: absent), and
+/// returns the whole query.
+pub fn assert_redirect(
+    response: &TestResponse,
+    path: &str,
+    expected: &[(&str, &str)],
+) -> std::collections::HashMap<String, String> {
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     let location = response.location();
-    assert!(
-        location.starts_with("/dashboard/connections?error="),
-        "{location}"
-    );
+    assert_eq!(location.split('?').next(), Some(path), "{location}");
     let query = response.location_query();
-    assert_eq!(
-        query.get("error").map(String::as_str),
-        Some(code),
-        "{location}"
-    );
-    assert_eq!(
-        query.get("platform").map(String::as_str),
-        Some(platform.slug()),
-        "{location}"
+    for (key, value) in expected {
+        assert_eq!(
+            query.get(*key).map(String::as_str).unwrap_or(""),
+            *value,
+            "{key} in {location}"
+        );
+    }
+    query
+}
+
+/// Asserts a redirect to the connections page with `error=<code>` for the platform.
+pub fn assert_error(response: &TestResponse, code: &str, platform: domain::Platform) {
+    assert_redirect(
+        response,
+        "/dashboard/connections",
+        &[("error", code), ("platform", platform.slug())],
     );
 }
 
