@@ -20,6 +20,12 @@ pub enum StoredTokenStatus {
 }
 
 impl StoredTokenStatus {
+    pub const ALL: [StoredTokenStatus; 3] = [
+        StoredTokenStatus::Active,
+        StoredTokenStatus::Expired,
+        StoredTokenStatus::NeedsReconnect,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             StoredTokenStatus::Active => "active",

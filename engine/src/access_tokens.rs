@@ -1,10 +1,11 @@
 //! Handing a publishing tool a token it can use now. A token about to expire is refreshed first,
 //! through the same lease as the worker's refreshes, so a tool and the worker never both spend a
-//! rotating refresh token.
+//! rotating refresh token. What the caller is told is read from the account's row afterwards,
+//! whoever did the refresh: "reconnect" only when the account says so, "try again later" when
+//! the platform is only slow or down.
 
 use crate::accounts::{self, AccountRecord};
-use crate::failure::ProviderError;
-use crate::refresh::{self, Outcome};
+use crate::refresh::{self, Outcome, Skip};
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
 use domain::StoredTokenStatus;
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 /// A token that expires sooner than this is refreshed before it is handed out.
 pub const FRESH_FOR: Duration = Duration::minutes(5);
-/// How often to look whether another process's refresh of the account has finished.
+/// How often to look whether another holder's refresh of the account has finished.
 const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 #[derive(Debug)]
@@ -32,10 +33,12 @@ pub enum AccessTokenError {
     NotFound,
     #[error("The account needs to be reconnected by its owner before it can be used.")]
     NeedsReconnect,
-    #[error("The token has expired and {platform} did not renew it just now: {error}")]
+    /// The platform's own words are kept out of this: they are not the caller's business, and
+    /// a server a person typed could say anything.
+    #[error("The token has expired and {platform} did not renew it just now. Try again in {} second(s).", retry_after.num_seconds())]
     PlatformUnavailable {
         platform: domain::Platform,
-        error: ProviderError,
+        retry_after: Duration,
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -46,6 +49,18 @@ pub fn needs_refresh(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> b
     expires_at.is_some_and(|at| at - now < FRESH_FOR)
 }
 
+/// What to tell a caller about an account whose token has expired, from the account's row.
+fn expired_answer(record: &AccountRecord, now: DateTime<Utc>) -> AccessTokenError {
+    match record.next_refresh_at {
+        // Nothing will renew it: only its owner can.
+        None => AccessTokenError::NeedsReconnect,
+        Some(next) => AccessTokenError::PlatformUnavailable {
+            platform: record.platform,
+            retry_after: (next - now).clamp(Duration::seconds(1), Duration::hours(1)),
+        },
+    }
+}
+
 /// One of the owner's accounts' access token, refreshed first if it is about to expire.
 pub async fn fresh(
     app: &AppState,
@@ -53,28 +68,20 @@ pub async fn fresh(
     account_id: &str,
 ) -> Result<AccessToken, AccessTokenError> {
     let record = owned(app, owner_id, account_id).await?;
-    let mut failed_refresh = None;
-    let record = if needs_refresh(record.token_expires_at, Utc::now())
+    if needs_refresh(record.token_expires_at, Utc::now())
         && refresh::platform_refreshes(record.platform)
     {
-        match refresh::refresh_account(app, account_id, true).await? {
-            Outcome::Terminal(_) => return Err(AccessTokenError::NeedsReconnect),
-            Outcome::Transient(error) => failed_refresh = Some(error),
-            Outcome::Skipped => wait_for_lease(app, account_id).await?,
-            Outcome::Refreshed { .. } | Outcome::NotRefreshable => {}
+        if let Outcome::Skipped(Skip::Leased) =
+            refresh::refresh_account(app, account_id, true).await?
+        {
+            wait_for_lease(app, account_id).await?;
         }
-        owned(app, owner_id, account_id).await?
-    } else {
-        record
-    };
-    if record.token_expires_at.is_some_and(|at| at <= Utc::now()) {
-        return Err(match failed_refresh {
-            Some(error) => AccessTokenError::PlatformUnavailable {
-                platform: record.platform,
-                error,
-            },
-            None => AccessTokenError::NeedsReconnect,
-        });
+    }
+    // Whoever refreshed (this call, the worker, another process), the row now says how it went.
+    let record = owned(app, owner_id, account_id).await?;
+    let now = Utc::now();
+    if record.token_expires_at.is_some_and(|at| at <= now) {
+        return Err(expired_answer(&record, now));
     }
     let mut conn = app.db.pool().acquire().await?;
     let access_token = accounts::open_secret(&mut conn, &app.secrets, account_id, "access_token")
@@ -109,12 +116,11 @@ async fn owned(
     Ok(record)
 }
 
-/// Another process is refreshing the account: wait (at most a lease's length) for it to finish.
+/// Another holder is refreshing the account: wait for it to finish (at most as long as a refresh
+/// can take: its calls, and the lease it renews while they run).
 async fn wait_for_lease(app: &AppState, account_id: &str) -> Result<(), sqlx::Error> {
-    let lease = crate::schedule::lease_for(app.config.provider_timeout)
-        .to_std()
-        .unwrap_or_default();
-    let give_up = tokio::time::Instant::now() + lease;
+    let longest = app.config.provider_timeout * 2 + app.config.refresh_lease;
+    let give_up = tokio::time::Instant::now() + longest;
     while tokio::time::Instant::now() < give_up {
         let held: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND refresh_lease_until > $2",
@@ -134,6 +140,7 @@ async fn wait_for_lease(app: &AppState, account_id: &str) -> Result<(), sqlx::Er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::Platform;
 
     #[test]
     fn refreshes_only_tokens_about_to_expire() {
@@ -142,5 +149,56 @@ mod tests {
         assert!(!needs_refresh(Some(now + Duration::minutes(30)), now));
         assert!(needs_refresh(Some(now + Duration::minutes(4)), now));
         assert!(needs_refresh(Some(now - Duration::minutes(1)), now));
+    }
+
+    fn record(next_refresh_at: Option<DateTime<Utc>>) -> AccountRecord {
+        let now = Utc::now();
+        AccountRecord {
+            id: "a".into(),
+            owner_id: "o".into(),
+            platform: Platform::X,
+            platform_account_id: "p".into(),
+            username: "u".into(),
+            display_name: None,
+            profile_image_url: None,
+            is_active: true,
+            token_expires_at: Some(now - Duration::minutes(1)),
+            token_status: StoredTokenStatus::Active,
+            is_twitter_premium: false,
+            metadata: serde_json::json!({}),
+            created_at: now,
+            updated_at: now,
+            last_refreshed_at: None,
+            token_version: 0,
+            next_refresh_at,
+            refresh_failures: 1,
+        }
+    }
+
+    #[test]
+    fn an_expired_token_that_will_be_retried_means_try_again_later() {
+        let now = Utc::now();
+        match expired_answer(&record(Some(now + Duration::seconds(90))), now) {
+            AccessTokenError::PlatformUnavailable { retry_after, .. } => {
+                assert_eq!(retry_after, Duration::seconds(90))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            expired_answer(&record(None), now),
+            AccessTokenError::NeedsReconnect
+        ));
+    }
+
+    #[test]
+    fn the_message_never_carries_the_platforms_words() {
+        let error = AccessTokenError::PlatformUnavailable {
+            platform: Platform::X,
+            retry_after: Duration::seconds(30),
+        };
+        assert_eq!(
+            error.to_string(),
+            "The token has expired and X did not renew it just now. Try again in 30 second(s)."
+        );
     }
 }

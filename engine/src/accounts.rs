@@ -27,12 +27,19 @@ pub struct AccountRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_refreshed_at: Option<DateTime<Utc>>,
+    /// Goes up by one every time the tokens are replaced: a write made from tokens read at one
+    /// version only lands if the row is still at that version.
+    pub token_version: i64,
+    /// Transient refresh failures in a row (for backoff).
+    pub refresh_failures: u32,
+    /// When the worker will next try to refresh it; `None` when it cannot be refreshed.
+    pub next_refresh_at: Option<DateTime<Utc>>,
 }
 
 const RECORD_COLUMNS: &str =
     "id, owner_id, platform, platform_account_id, username, display_name, \
     profile_image_url, is_active, token_expires_at, token_status, is_twitter_premium, metadata, \
-    created_at, updated_at, last_refreshed_at";
+    created_at, updated_at, last_refreshed_at, token_version, refresh_failures, next_refresh_at";
 
 impl AccountRecord {
     fn from_row(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
@@ -67,6 +74,12 @@ impl AccountRecord {
             updated_at: from_millis(row.try_get("updated_at")?),
             last_refreshed_at: row
                 .try_get::<Option<i64>, _>("last_refreshed_at")?
+                .map(from_millis),
+            token_version: row.try_get("token_version")?,
+            refresh_failures: u32::try_from(row.try_get::<i64, _>("refresh_failures")?)
+                .unwrap_or(u32::MAX),
+            next_refresh_at: row
+                .try_get::<Option<i64>, _>("next_refresh_at")?
                 .map(from_millis),
         })
     }
@@ -268,7 +281,7 @@ pub async fn update_reconnected(
              secrets_enc = COALESCE($11, secrets_enc),
              granted_scopes = COALESCE($12, granted_scopes),
              metadata = $13, updated_at = $14, next_refresh_at = $16,
-             refresh_failures = 0, last_refresh_error = NULL,
+             refresh_failures = 0, last_refresh_error = NULL, token_version = token_version + 1,
              refresh_lease_until = NULL, refresh_lease_owner = NULL
          WHERE id = $15",
     )
@@ -348,19 +361,47 @@ pub async fn find_owned(
     one_record(conn, query).await
 }
 
-/// An account's three sealed secrets, opened: access token, refresh token, other secret.
-pub async fn open_all_secrets(
+/// An account's row and its secrets, read in one statement so that they belong together: the
+/// tokens are the ones of `record.token_version`.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub record: AccountRecord,
+    pub access: Option<SecretString>,
+    pub refresh: Option<SecretString>,
+    /// Another secret kept for the account (Bluesky's app password).
+    pub extra: Option<SecretString>,
+}
+
+pub async fn snapshot(
     conn: &mut AnyConnection,
     secrets: &SecretBox,
     id: &str,
-) -> Result<[Option<SecretString>; 3], sqlx::Error> {
-    let row = sqlx::query("SELECT access_token_enc, refresh_token_enc, secrets_enc FROM connected_accounts WHERE id = $1")
+) -> Result<Option<Snapshot>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS}, access_token_enc, refresh_token_enc, secrets_enc
+         FROM connected_accounts WHERE id = $1"
+    );
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    let Some(row) = row else {
-        return Ok([None, None, None]);
+        .await?
+    else {
+        return Ok(None);
     };
+    let [access, refresh, extra] = open_row_secrets(&row, secrets, id)?;
+    Ok(Some(Snapshot {
+        record: AccountRecord::from_row(&row)?,
+        access,
+        refresh,
+        extra,
+    }))
+}
+
+fn open_row_secrets(
+    row: &AnyRow,
+    secrets: &SecretBox,
+    id: &str,
+) -> Result<[Option<SecretString>; 3], sqlx::Error> {
     let mut opened = [None, None, None];
     for (slot, (column, name)) in opened.iter_mut().zip([
         ("access_token_enc", "access_token"),
@@ -376,6 +417,22 @@ pub async fn open_all_secrets(
         }
     }
     Ok(opened)
+}
+
+/// An account's three sealed secrets, opened: access token, refresh token, other secret.
+pub async fn open_all_secrets(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    id: &str,
+) -> Result<[Option<SecretString>; 3], sqlx::Error> {
+    let row = sqlx::query("SELECT access_token_enc, refresh_token_enc, secrets_enc FROM connected_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => open_row_secrets(&row, secrets, id),
+        None => Ok([None, None, None]),
+    }
 }
 
 /// Opens one of an account's sealed secrets (`access_token`, `refresh_token` or `secrets`).

@@ -61,6 +61,11 @@ pub struct Config {
     pub workers: bool,
     pub refresh_interval: Duration,
     pub refresh_concurrency: usize,
+    /// How long a process holds an account while refreshing it; renewed while the call runs,
+    /// so it only lapses when the process is gone.
+    pub refresh_lease: Duration,
+    /// On SIGTERM or SIGINT, how long work in flight may take to finish and store before exit.
+    pub shutdown_grace: Duration,
     /// An account checked this recently is not checked again on page load.
     pub health_check_ttl: Duration,
     pub health_check_concurrency: usize,
@@ -86,6 +91,8 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PLUGBOARD_WORKERS", "true", "Run the token refresh and webhook delivery workers in this process."),
     ("PLUGBOARD_REFRESH_INTERVAL_SECS", "30", "How often the refresh worker looks for tokens that are due."),
     ("PLUGBOARD_REFRESH_CONCURRENCY", "16", "How many refreshes one process runs at once."),
+    ("PLUGBOARD_REFRESH_LEASE_SECS", "30", "How long a process holds an account it is refreshing; renewed while the call runs, so it lapses only when the process is gone."),
+    ("PLUGBOARD_SHUTDOWN_GRACE_SECS", "30", "On SIGTERM or SIGINT, how long refreshes, health checks, deliveries and requests in flight may take to finish and store before the process exits."),
     ("PLUGBOARD_HEALTH_CHECK_TTL_SECS", "300", "An account checked this recently is not checked again when the page loads."),
     ("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", "16", "How many health-check calls one process makes at once."),
     ("PLUGBOARD_METRICS_TOKEN", "(none)", "Bearer token for /metrics; without one, only loopback clients may read it."),
@@ -168,6 +175,8 @@ impl Config {
         };
         let refresh_interval = number("PLUGBOARD_REFRESH_INTERVAL_SECS", 30, 1..=86_400)?;
         let refresh_concurrency = number("PLUGBOARD_REFRESH_CONCURRENCY", 16, 1..=1024)?;
+        let refresh_lease = number("PLUGBOARD_REFRESH_LEASE_SECS", 30, 1..=3600)?;
+        let shutdown_grace = number("PLUGBOARD_SHUTDOWN_GRACE_SECS", 30, 0..=3600)?;
         let health_check_ttl = number("PLUGBOARD_HEALTH_CHECK_TTL_SECS", 300, 0..=86_400)?;
         let health_check_concurrency = number("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", 16, 1..=1024)?;
 
@@ -195,6 +204,8 @@ impl Config {
             workers: parse_bool_default_true("PLUGBOARD_WORKERS", lookup("PLUGBOARD_WORKERS"))?,
             refresh_interval: Duration::from_secs(refresh_interval),
             refresh_concurrency: refresh_concurrency as usize,
+            refresh_lease: Duration::from_secs(refresh_lease),
+            shutdown_grace: Duration::from_secs(shutdown_grace),
             health_check_ttl: Duration::from_secs(health_check_ttl),
             health_check_concurrency: health_check_concurrency as usize,
             metrics_token: lookup("PLUGBOARD_METRICS_TOKEN"),
@@ -475,6 +486,8 @@ mod tests {
             ("PLUGBOARD_LOG_FORMAT", "xml"),
             ("PLUGBOARD_DEBUG_DATA_DELAY_MS", "-5"),
             ("PLUGBOARD_REFRESH_CONCURRENCY", "0"),
+            ("PLUGBOARD_REFRESH_LEASE_SECS", "0"),
+            ("PLUGBOARD_SHUTDOWN_GRACE_SECS", "forever"),
             ("PLUGBOARD_WORKERS", "sometimes"),
         ];
         for (setting, value) in cases {

@@ -539,13 +539,15 @@ fn connection(
         token_expires_at: if platform_token.is_some() {
             None
         } else {
-            tokens.expires_in.map(|s| now + Duration::seconds(s))
+            tokens
+                .expires_in
+                .map(|life| crate::schedule::after(now, life))
         },
         token_status: StoredTokenStatus::Active,
         is_twitter_premium: profile.is_premium,
         refresh_token_expires_at: tokens
             .refresh_expires_in
-            .map(|s| now + Duration::seconds(s)),
+            .map(|life| crate::schedule::after(now, life)),
         refresh_token: if platform_token.is_some() {
             None
         } else {

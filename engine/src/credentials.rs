@@ -2,11 +2,14 @@
 //! (a bot token) and Listmonk (server, API user, token). Each is checked against the platform
 //! before anything is stored.
 
-use crate::failure::{classify, ProviderError};
-use crate::provider_client::{read, text_at, Profile, TokenSet};
+use crate::failure::{classify_reply, ProviderError};
+use crate::http::{send_capped, Reply, MAX_BODY};
+use crate::provider_client::{text_at, Profile, TokenSet};
 use crate::providers;
+use crate::schedule::{access_lifetime, refresh_lifetime, Stated};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use domain::Platform;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -91,12 +94,24 @@ pub fn check_bot_token(token: &str) -> Result<String, CredentialProblem> {
     }
 }
 
+/// A server address a person typed: http(s), a host, and nothing that could smuggle anything
+/// else in (no user name or password, no query, no fragment).
 pub fn check_base_url(base: &str, field_name: &'static str) -> Result<Url, CredentialProblem> {
     let url = Url::parse(base.trim()).map_err(|_| field(field_name, "invalid_url"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+    if !is_plain_server_url(&url) {
         return Err(field(field_name, "invalid_url"));
     }
     Ok(url)
+}
+
+/// http(s), a host, no user-info, query or fragment.
+pub fn is_plain_server_url(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
 }
 
 /// Sends a credential check and reads its JSON answer. The statuses in `refused` mean the platform
@@ -107,19 +122,22 @@ async fn check_with(
     refused: &[u16],
     field: &'static str,
 ) -> Result<Value, CredentialProblem> {
-    let (status, text) = read(request).await.map_err(CredentialProblem::Provider)?;
-    if refused.contains(&status) {
+    let reply = send_capped(request, MAX_BODY)
+        .await
+        .map_err(CredentialProblem::Provider)?;
+    if refused.contains(&reply.status) {
         return Err(CredentialProblem::Refused { field });
     }
-    json_answer(platform, status, &text).map_err(CredentialProblem::Provider)
+    json_answer(platform, &reply).map_err(CredentialProblem::Provider)
 }
 
 /// A successful answer as JSON, or the failure class of an unsuccessful one.
-fn json_answer(platform: Platform, status: u16, text: &str) -> Result<Value, ProviderError> {
-    if !(200..300).contains(&status) {
-        return Err(classify(status, text, &providers::spec(platform).revoked));
+pub fn json_answer(platform: Platform, reply: &Reply) -> Result<Value, ProviderError> {
+    if !reply.is_success() {
+        return Err(classify_reply(reply, &providers::spec(platform).revoked));
     }
-    serde_json::from_str(text).map_err(|_| ProviderError::unexpected("the answer is not JSON"))
+    serde_json::from_slice(&reply.body)
+        .map_err(|_| ProviderError::unexpected("the answer is not JSON"))
 }
 
 fn base_str(url: &Url) -> String {
@@ -144,28 +162,26 @@ pub async fn bluesky(
         "app_password",
     )
     .await?;
-    let (Some(did), Some(handle), Some(access), Some(refresh)) = (
-        text_at(&session, "/did"),
-        text_at(&session, "/handle"),
-        text_at(&session, "/accessJwt"),
-        text_at(&session, "/refreshJwt"),
-    ) else {
-        return Err(CredentialProblem::Provider(ProviderError::unexpected(
-            "the session is incomplete",
-        )));
+    let (did, handle) = match (text_at(&session, "/did"), text_at(&session, "/handle")) {
+        (Some(did), Some(handle)) => (did, handle),
+        _ => {
+            return Err(CredentialProblem::Provider(ProviderError::unexpected(
+                "the session is incomplete",
+            )))
+        }
     };
+    let tokens = bluesky_tokens(&session, Utc::now()).map_err(CredentialProblem::Provider)?;
     // The name and avatar are a nicety: a failure here does not stop the connect.
-    let profile: Value = match http
-        .get(format!("{base}/xrpc/app.bsky.actor.getProfile"))
-        .query(&[("actor", did.as_str())])
-        .bearer_auth(&access)
-        .send()
-        .await
-    {
-        Ok(r) if r.status().is_success() => r.json().await.unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    let now = chrono::Utc::now().timestamp();
+    let profile = send_capped(
+        http.get(format!("{base}/xrpc/app.bsky.actor.getProfile"))
+            .query(&[("actor", did.as_str())])
+            .bearer_auth(tokens.access_token.expose_secret()),
+        MAX_BODY,
+    )
+    .await
+    .ok()
+    .and_then(|reply| json_answer(Platform::Bluesky, &reply).ok())
+    .unwrap_or(Value::Null);
     Ok(Checked {
         profile: Profile {
             platform_account_id: did,
@@ -175,15 +191,35 @@ pub async fn bluesky(
             is_premium: false,
             own_token: None,
         },
-        tokens: TokenSet {
-            expires_in: jwt_expiry(&access).map(|exp| exp - now),
-            refresh_expires_in: jwt_expiry(&refresh).map(|exp| exp - now),
-            access_token: SecretString::from(access),
-            refresh_token: Some(SecretString::from(refresh)),
-            scope: None,
-        },
+        tokens,
         metadata: json!({ "pds_url": base }),
         extra_secret: Some(app_password.clone()),
+    })
+}
+
+/// The token pair in a Bluesky session (`createSession` or `refreshSession`), with lifetimes
+/// from the JWTs' `exp`. An access JWT whose `exp` is missing, unreadable or absurd is believed to
+/// live Bluesky's usual two hours, never forever.
+pub fn bluesky_tokens(session: &Value, now: DateTime<Utc>) -> Result<TokenSet, ProviderError> {
+    let (Some(access), Some(refresh)) = (
+        text_at(session, "/accessJwt"),
+        text_at(session, "/refreshJwt"),
+    ) else {
+        return Err(ProviderError::unexpected("the session is incomplete"));
+    };
+    let life = |jwt: &str| Stated::until(jwt_exp(jwt), now);
+    Ok(TokenSet {
+        expires_in: access_lifetime(
+            match life(&access) {
+                Stated::Absent => Stated::Unreadable,
+                stated => stated,
+            },
+            providers::spec(Platform::Bluesky).default_access_lifetime(),
+        ),
+        refresh_expires_in: refresh_lifetime(life(&refresh)),
+        access_token: SecretString::from(access),
+        refresh_token: Some(SecretString::from(refresh)),
+        scope: None,
     })
 }
 
@@ -194,39 +230,31 @@ pub async fn bluesky_refresh(
     pds: &str,
     refresh_jwt: &SecretString,
 ) -> Result<TokenSet, ProviderError> {
-    let (status, text) = read(
+    let reply = send_capped(
         http.post(format!(
             "{}/xrpc/com.atproto.server.refreshSession",
             pds.trim_end_matches('/')
         ))
         .bearer_auth(refresh_jwt.expose_secret()),
+        MAX_BODY,
     )
     .await?;
-    let session = json_answer(Platform::Bluesky, status, &text)?;
-    let (Some(access), Some(refresh)) = (
-        text_at(&session, "/accessJwt"),
-        text_at(&session, "/refreshJwt"),
-    ) else {
-        return Err(ProviderError::unexpected("the session is incomplete"));
-    };
-    let now = chrono::Utc::now().timestamp();
-    Ok(TokenSet {
-        expires_in: jwt_expiry(&access).map(|exp| exp - now),
-        refresh_expires_in: jwt_expiry(&refresh).map(|exp| exp - now),
-        access_token: SecretString::from(access),
-        refresh_token: Some(SecretString::from(refresh)),
-        scope: None,
-    })
+    let session = json_answer(Platform::Bluesky, &reply)?;
+    bluesky_tokens(&session, Utc::now())
 }
 
-/// The `exp` claim of a JWT, read without verifying it (only to schedule a refresh).
-pub fn jwt_expiry(jwt: &str) -> Option<i64> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice::<Value>(&bytes)
-        .ok()?
-        .get("exp")?
-        .as_i64()
+/// The `exp` claim of a JWT, read without verifying it (only to schedule a refresh): an
+/// unreadable token or claim is [`Stated::Unreadable`], a missing one [`Stated::Absent`].
+pub fn jwt_exp(jwt: &str) -> Stated {
+    let claims = jwt
+        .split('.')
+        .nth(1)
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    match claims {
+        Some(claims) if claims.is_object() => Stated::from_json(claims.get("exp")),
+        _ => Stated::Unreadable,
+    }
 }
 
 /// Telegram: `getMe` proves the token and names the bot.
@@ -359,12 +387,64 @@ mod tests {
     }
 
     #[test]
-    fn jwt_expiry_reads_exp() {
+    fn jwt_exp_reads_the_claim() {
         let payload = URL_SAFE_NO_PAD.encode(br#"{"exp":1800000000,"sub":"did:plc:x"}"#);
         assert_eq!(
-            jwt_expiry(&format!("e30.{payload}.sig")),
-            Some(1_800_000_000)
+            jwt_exp(&format!("e30.{payload}.sig")),
+            Stated::Seconds(1_800_000_000)
         );
-        assert_eq!(jwt_expiry("garbage"), None);
+        assert_eq!(jwt_exp("garbage"), Stated::Unreadable);
+        let no_exp = URL_SAFE_NO_PAD.encode(br#"{"sub":"did:plc:x"}"#);
+        assert_eq!(jwt_exp(&format!("e30.{no_exp}.sig")), Stated::Absent);
+    }
+
+    fn jwt(claims: Value) -> String {
+        format!(
+            "e30.{}.sig",
+            URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes())
+        )
+    }
+
+    #[test]
+    fn a_bluesky_session_with_a_null_string_or_past_exp_is_not_forever() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let usual = chrono::Duration::hours(2);
+        for exp in [
+            json!(null),
+            json!("tomorrow"),
+            json!(0),
+            json!(-1),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(1e300),
+        ] {
+            let session = json!({
+                "accessJwt": jwt(json!({"exp": exp})),
+                "refreshJwt": jwt(json!({"exp": exp})),
+            });
+            let tokens = bluesky_tokens(&session, now).unwrap();
+            assert_eq!(tokens.expires_in, Some(usual), "exp {exp}");
+            assert_eq!(tokens.refresh_expires_in, None, "exp {exp}");
+        }
+        let session = json!({
+            "accessJwt": jwt(json!({"exp": now.timestamp() + 600})),
+            "refreshJwt": jwt(json!({"exp": now.timestamp() + 86_400})),
+        });
+        let tokens = bluesky_tokens(&session, now).unwrap();
+        assert_eq!(tokens.expires_in, Some(chrono::Duration::minutes(10)));
+        assert_eq!(tokens.refresh_expires_in, Some(chrono::Duration::days(1)));
+    }
+
+    #[test]
+    fn typed_server_urls_carry_nothing_but_a_server() {
+        for bad in [
+            "https://user:pw@lists.example.com",
+            "https://user@lists.example.com",
+            "https://lists.example.com/?next=x",
+            "https://lists.example.com/#frag",
+        ] {
+            assert!(check_base_url(bad, "base_url").is_err(), "{bad}");
+        }
+        assert!(check_base_url("https://lists.example.com/listmonk", "base_url").is_ok());
     }
 }

@@ -133,6 +133,48 @@ pub fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
+/// Runs a write that must not be lost (rotated tokens the platform has already issued): retried
+/// through transient database errors (a lost connection, a busy pool or file, a serialization
+/// conflict) for about half a minute. `build` makes the statement afresh for each attempt.
+pub async fn execute_persistently<'q, F>(
+    pool: &sqlx::AnyPool,
+    build: F,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error>
+where
+    F: Fn() -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+{
+    use backon::{ExponentialBuilder, Retryable};
+    (|| async { build().execute(pool).await })
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_secs(5))
+                .with_max_times(10)
+                .with_jitter(),
+        )
+        .when(is_transient)
+        .notify(|err, wait| {
+            tracing::warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "a write that must not be lost failed; retrying");
+        })
+        .await
+}
+
+/// Errors that may pass if the same statement is tried again.
+pub fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: serialization failure, deadlock, admin shutdown; SQLite: busy, locked.
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            Some("40001" | "40P01" | "57P01" | "5" | "6" | "517")
+        ),
+        _ => false,
+    }
+}
+
 /// Whether an error is a unique-constraint violation (a duplicate email, a concurrent insert).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {

@@ -216,6 +216,9 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_refreshed_at: None,
+            token_version: 0,
+            next_refresh_at: None,
+            refresh_failures: 0,
         }
     }
 

@@ -57,8 +57,10 @@ pub struct ProviderError {
     pub status: Option<u16>,
     /// The platform's own error identifier, e.g. `invalid_grant` or `190`.
     pub code: Option<String>,
-    /// The platform's own words, shortened.
+    /// The platform's own words, shortened. For logs and the person's own page, never an API.
     pub message: Option<String>,
+    /// How long the platform asked to be left alone (a 429's `Retry-After`).
+    pub retry_after: Option<chrono::Duration>,
 }
 
 impl fmt::Display for ProviderError {
@@ -86,6 +88,7 @@ impl ProviderError {
             status: None,
             code: None,
             message: None,
+            retry_after: None,
         }
     }
 
@@ -157,6 +160,14 @@ pub fn error_message(body: &Value) -> Option<String> {
     .map(|m| m.chars().take(MAX_MESSAGE).collect())
 }
 
+/// Classifies a failed answer read by [`crate::http::send_capped`], keeping its `Retry-After`.
+pub fn classify_reply(reply: &crate::http::Reply, revoked: &[String]) -> ProviderError {
+    ProviderError {
+        retry_after: reply.retry_after,
+        ..classify(reply.status, &reply.text(), revoked)
+    }
+}
+
 /// Classifies a failed answer. `status` is the HTTP status (200 for platforms that report
 /// errors in the body); `revoked` is the platform's list of identifiers that mean "grant gone".
 pub fn classify(status: u16, body: &str, revoked: &[String]) -> ProviderError {
@@ -195,6 +206,7 @@ pub fn classify(status: u16, body: &str, revoked: &[String]) -> ProviderError {
         status: Some(status),
         code,
         message,
+        retry_after: None,
     }
 }
 

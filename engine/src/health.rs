@@ -1,11 +1,14 @@
 //! Health checks when a person opens the connections page: refresh what is due, otherwise ask
 //! the platform's cheapest "who am I". They run in the background (the page renders from the
 //! database at once), with bounded concurrency, each call bounded by the provider timeout, and an
-//! account checked in the last few minutes is not checked again.
+//! account checked in the last few minutes is not checked again. Each account's check is isolated:
+//! one that panics fails alone, and the page never waits on a check that died.
 
-use crate::accounts::{self, AccountRecord};
+use crate::accounts::{self, AccountRecord, Snapshot};
 use crate::db::{flag, to_millis};
-use crate::failure::{classify, FailureKind, ProviderError};
+use crate::failure::{classify_reply, FailureKind, ProviderError};
+use crate::http::{send_capped, MAX_BODY};
+use crate::lifecycle::isolated;
 use crate::provider_client::{text_at, ProviderClient};
 use crate::refresh::{self, Outcome};
 use crate::AppState;
@@ -24,6 +27,40 @@ const PER_OWNER: usize = 4;
 const CREATOR_INFO_PER_MINUTE: usize = 20;
 /// Creator info is fetched again after this long.
 const CREATOR_INFO_MAX_AGE: Duration = Duration::hours(1);
+
+/// What one account's health check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthOutcome {
+    /// Checked within the TTL (by this or another process): not checked again.
+    Recent,
+    /// It was due, so the check refreshed it.
+    Refresh(Outcome),
+    /// The platform confirmed the token, for this very account.
+    Healthy,
+    /// The token is refused and cannot be refreshed: the account now asks for a reconnect.
+    NeedsReconnect,
+    /// The platform is down, slow or rate limiting: nothing is concluded.
+    Unreachable,
+    /// The platform answered something that does not prove the token works (an unknown error,
+    /// a body of the wrong shape, another account): nothing is concluded.
+    Unconfirmed,
+    /// No token is stored.
+    NoToken,
+}
+
+impl HealthOutcome {
+    pub fn slug(&self) -> &'static str {
+        match self {
+            HealthOutcome::Recent => "recent",
+            HealthOutcome::Refresh(outcome) => outcome.slug(),
+            HealthOutcome::Healthy => "ok",
+            HealthOutcome::NeedsReconnect => "terminal",
+            HealthOutcome::Unreachable => "transient",
+            HealthOutcome::Unconfirmed => "unconfirmed",
+            HealthOutcome::NoToken => "no_token",
+        }
+    }
+}
 
 /// The process's health checks: who is being checked, and the limits.
 #[derive(Debug)]
@@ -52,14 +89,14 @@ impl HealthChecks {
     /// Whether one more creator_info call for this account fits TikTok's per-minute limit.
     fn creator_info_allowed(&self, account_id: &str) -> bool {
         let mut calls = self.creator_info_calls.lock().expect("health lock");
-        let window = calls.entry(account_id.to_owned()).or_default();
         let now = Instant::now();
-        while window
-            .front()
-            .is_some_and(|t| now.duration_since(*t).as_secs() >= 60)
-        {
-            window.pop_front();
-        }
+        // Forget accounts with no call in the last minute, so the map stays as small as the
+        // accounts checked lately.
+        calls.retain(|_, window| {
+            window.retain(|t| now.duration_since(*t).as_secs() < 60);
+            !window.is_empty()
+        });
+        let window = calls.entry(account_id.to_owned()).or_default();
         if window.len() >= CREATOR_INFO_PER_MINUTE {
             return false;
         }
@@ -68,8 +105,23 @@ impl HealthChecks {
     }
 }
 
-/// Starts checking the owner's accounts in the background, unless a check is already running.
-/// Returns whether one is running now.
+/// Marks an owner as being checked for as long as it lives: dropped when the check ends, however
+/// it ends (finished, failed, panicked), so the page never shows "checking" forever.
+struct Checking {
+    app: AppState,
+    owner_id: String,
+}
+
+impl Drop for Checking {
+    fn drop(&mut self) {
+        if let Ok(mut in_flight) = self.app.health.in_flight.lock() {
+            in_flight.remove(&self.owner_id);
+        }
+    }
+}
+
+/// Starts checking the owner's accounts in the background, unless a check is already running
+/// or the process is shutting down. Returns whether one is running now.
 pub fn start(app: &AppState, owner_id: &str) -> bool {
     let newly = app
         .health
@@ -77,21 +129,21 @@ pub fn start(app: &AppState, owner_id: &str) -> bool {
         .lock()
         .expect("health lock")
         .insert(owner_id.to_owned());
-    if newly {
-        let app = app.clone();
-        let owner_id = owner_id.to_owned();
-        tokio::spawn(async move {
-            if let Err(err) = check_owner(&app, &owner_id).await {
-                tracing::warn!(owner_id = %owner_id, error = %err, "health check failed");
-            }
-            app.health
-                .in_flight
-                .lock()
-                .expect("health lock")
-                .remove(&owner_id);
-        });
+    if !newly {
+        return true;
     }
-    true
+    let checking = Checking {
+        app: app.clone(),
+        owner_id: owner_id.to_owned(),
+    };
+    let app = app.clone();
+    // Tracked: a shutdown lets the check finish and store what it learns.
+    app.lifecycle.clone().spawn("health_check", async move {
+        let checking = checking;
+        if let Err(err) = check_owner(&app, &checking.owner_id).await {
+            tracing::warn!(owner_id = %checking.owner_id, error = %err, "health check failed");
+        }
+    })
 }
 
 /// Checks every active account of the owner that was not checked recently.
@@ -103,8 +155,11 @@ pub async fn check_owner(app: &AppState, owner_id: &str) -> Result<(), sqlx::Err
         .filter(|r| r.token_status != StoredTokenStatus::NeedsReconnect && !r.is_demo());
     futures::stream::iter(checkable)
         .for_each_concurrent(PER_OWNER, |record| async move {
-            if let Err(err) = check_account(app, &record).await {
-                tracing::warn!(account_id = %record.id, error = %err, "health check of an account failed");
+            match isolated("health_check", check_account(app, &record)).await {
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(err)) => {
+                    tracing::warn!(account_id = %record.id, error = %err, "health check of an account failed")
+                }
             }
         })
         .await;
@@ -112,7 +167,10 @@ pub async fn check_owner(app: &AppState, owner_id: &str) -> Result<(), sqlx::Err
 }
 
 /// Checks one account, unless it was checked within the TTL (by this or another process).
-pub async fn check_account(app: &AppState, record: &AccountRecord) -> Result<(), sqlx::Error> {
+pub async fn check_account(
+    app: &AppState,
+    record: &AccountRecord,
+) -> Result<HealthOutcome, sqlx::Error> {
     let now = Utc::now();
     let ttl = Duration::from_std(app.config.health_check_ttl).unwrap_or(Duration::zero());
     let claimed = sqlx::query(
@@ -125,7 +183,7 @@ pub async fn check_account(app: &AppState, record: &AccountRecord) -> Result<(),
     .execute(app.db.pool())
     .await?;
     if claimed.rows_affected() != 1 {
-        return Ok(());
+        return Ok(HealthOutcome::Recent);
     }
     let _permit = app
         .health
@@ -135,18 +193,17 @@ pub async fn check_account(app: &AppState, record: &AccountRecord) -> Result<(),
         .await
         .expect("semaphore never closes");
     let started = Instant::now();
-    let due = record_due(app, &record.id).await?;
-    let outcome = if due {
-        refresh::refresh_account(app, &record.id, false)
-            .await?
-            .slug()
+    let outcome = if record_due(app, &record.id).await? {
+        HealthOutcome::Refresh(refresh::refresh_account(app, &record.id, false).await?)
     } else {
-        verify(app, record).await?
+        verify(app, &record.id).await?
     };
     metrics::histogram!("plugboard_health_check_seconds", "platform" => record.platform.slug())
         .record(started.elapsed().as_secs_f64());
-    tracing::debug!(account_id = %record.id, platform = record.platform.slug(), outcome, "health check");
-    Ok(())
+    metrics::counter!("plugboard_health_checks_total", "platform" => record.platform.slug(), "outcome" => outcome.slug())
+        .increment(1);
+    tracing::debug!(account_id = %record.id, platform = record.platform.slug(), outcome = outcome.slug(), "health check");
+    Ok(outcome)
 }
 
 async fn record_due(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
@@ -162,43 +219,47 @@ async fn record_due(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
 
 /// Asks the platform who the token belongs to. A refused token on a platform that can refresh
 /// gets one refresh first: only if that is refused too must the person reconnect.
-async fn verify(app: &AppState, record: &AccountRecord) -> Result<&'static str, sqlx::Error> {
+async fn verify(app: &AppState, account_id: &str) -> Result<HealthOutcome, sqlx::Error> {
     let mut conn = app.db.pool().acquire().await?;
-    let Some(token) =
-        accounts::open_secret(&mut conn, &app.secrets, &record.id, "access_token").await?
-    else {
-        return Ok("no_token");
-    };
+    let snapshot = accounts::snapshot(&mut conn, &app.secrets, account_id).await?;
     drop(conn);
-    let answer = who_am_i(app, record, &token).await;
-    match answer {
+    let Some(Snapshot {
+        record,
+        access: Some(token),
+        ..
+    }) = snapshot
+    else {
+        return Ok(HealthOutcome::NoToken);
+    };
+    match who_am_i(app, &record, &token).await {
         Ok(body) => {
-            apply_profile(app, record, &body, &token).await?;
-            mark_expired_if_lapsed(app, record).await?;
-            Ok("ok")
+            apply_profile(app, &record, &body, &token).await?;
+            mark_expired_if_lapsed(app, &record).await?;
+            Ok(HealthOutcome::Healthy)
         }
         Err(error) if error.kind == FailureKind::Terminal => {
             if refresh::platform_refreshes(record.platform) {
                 match refresh::refresh_account(app, &record.id, true).await? {
                     Outcome::NotRefreshable => {}
-                    other => return Ok(other.slug()),
+                    other => return Ok(HealthOutcome::Refresh(other)),
                 }
             }
-            refresh::mark_needs_reconnect(app, record, &error, None).await?;
-            Ok("terminal")
+            refresh::mark_needs_reconnect(app, &record, &error).await?;
+            Ok(HealthOutcome::NeedsReconnect)
         }
         Err(error) => {
-            tracing::info!(account_id = %record.id, platform = record.platform.slug(), error = %error, "health check could not reach the platform");
+            tracing::info!(account_id = %record.id, platform = record.platform.slug(), error = %error, "health check could not confirm the token");
             Ok(if error.kind.is_transient() {
-                "transient"
+                HealthOutcome::Unreachable
             } else {
-                "rejected"
+                HealthOutcome::Unconfirmed
             })
         }
     }
 }
 
-/// The platform's cheapest call that proves the token works.
+/// The platform's cheapest call that proves the token works: a success that names this very
+/// account. Any other answer (another account, a body of the wrong shape) proves nothing.
 async fn who_am_i(
     app: &AppState,
     record: &AccountRecord,
@@ -213,49 +274,51 @@ async fn who_am_i(
             .map(str::to_owned)
     };
     let get = |request: reqwest::RequestBuilder| async move {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_transport(&e))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| ProviderError::from_transport(&e))?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let reply = send_capped(request, MAX_BODY).await?;
+        let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         let refused_in_body = body.get("ok") == Some(&Value::Bool(false));
-        if !(200..300).contains(&status) || refused_in_body {
-            return Err(classify(status, &text, &settings.spec().revoked));
+        if !reply.is_success() || refused_in_body {
+            return Err(classify_reply(&reply, &settings.spec().revoked));
         }
         Ok(body)
     };
-    match record.platform {
+    let (body, identity) = match record.platform {
         Platform::Telegram => {
-            get(app.http.get(format!(
+            let body = get(app.http.get(format!(
                 "{}/bot{}/getMe",
                 settings.api_url.trim_end_matches('/'),
                 token.expose_secret()
             )))
-            .await
+            .await?;
+            let identity = text_at(&body, "/result/id");
+            (body, identity)
         }
         Platform::Listmonk => {
             let base = meta("base_url").unwrap_or_default();
             let user = meta("api_user").unwrap_or_default();
             let http = crate::connect::http_for_stored_url(app, settings, &base).await?;
-            get(http.get(format!("{base}/api/lists?per_page=1")).header(
+            let body = get(http.get(format!("{base}/api/lists?per_page=1")).header(
                 reqwest::header::AUTHORIZATION,
                 format!("token {user}:{}", token.expose_secret()),
             ))
-            .await
+            .await?;
+            // Listmonk's answer names no user: a page of lists is the proof.
+            let identity = body
+                .pointer("/data/results")
+                .is_some_and(Value::is_array)
+                .then(|| record.platform_account_id.clone());
+            (body, identity)
         }
         Platform::Bluesky => {
             let pds = meta("pds_url").unwrap_or_else(|| settings.api_url.clone());
             let http = crate::connect::http_for_stored_url(app, settings, &pds).await?;
-            get(http
+            let body = get(http
                 .get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
                 .query(&[("actor", record.platform_account_id.as_str())])
                 .bearer_auth(token.expose_secret()))
-            .await
+            .await?;
+            let identity = text_at(&body, "/did");
+            (body, identity)
         }
         _ => {
             let mut client = ProviderClient::new(
@@ -275,13 +338,27 @@ async fn who_am_i(
                 .unwrap_or_default();
             let body = client.get_json(&path, token).await?;
             // TikTok wraps every answer in `error.code`, `ok` on success.
-            match body.pointer("/error/code").and_then(Value::as_str) {
-                Some(code) if code != "ok" => {
-                    Err(classify(200, &body.to_string(), &settings.spec().revoked))
+            if let Some(code) = body.pointer("/error/code").and_then(Value::as_str) {
+                if code != "ok" {
+                    return Err(crate::failure::classify(
+                        200,
+                        &body.to_string(),
+                        &settings.spec().revoked,
+                    ));
                 }
-                _ => Ok(body),
             }
+            let identity = client.profile_of(&body).map(|p| p.platform_account_id);
+            (body, identity)
         }
+    };
+    match identity {
+        Some(id) if id == record.platform_account_id => Ok(body),
+        Some(_) => Err(ProviderError::unexpected(
+            "the platform answered for another account",
+        )),
+        None => Err(ProviderError::unexpected(
+            "the answer does not say who the token belongs to",
+        )),
     }
 }
 
@@ -328,7 +405,7 @@ async fn refresh_creator_info(
         return Ok(());
     }
     let settings = app.config.providers.get(Platform::TikTok);
-    let response = app
+    let request = app
         .http
         .post(format!(
             "{}/v2/post/publish/creator_info/query/",
@@ -338,13 +415,11 @@ async fn refresh_creator_info(
         .header(
             reqwest::header::CONTENT_TYPE,
             "application/json; charset=UTF-8",
-        )
-        .send()
-        .await;
-    let Ok(response) = response else {
+        );
+    let Ok(reply) = send_capped(request, MAX_BODY).await else {
         return Ok(());
     };
-    let Ok(body) = response.json::<Value>().await else {
+    let Ok(body) = serde_json::from_slice::<Value>(&reply.body) else {
         return Ok(());
     };
     if body.pointer("/error/code").and_then(Value::as_str) != Some("ok") {

@@ -15,6 +15,7 @@ pub mod disconnect;
 pub mod failure;
 pub mod health;
 pub mod http;
+pub mod lifecycle;
 pub mod net_guard;
 pub mod oauth_state;
 pub mod password;

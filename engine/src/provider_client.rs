@@ -1,27 +1,54 @@
 //! OAuth 2.0 with one platform, driven by its description: the consent URL, the code exchange
 //! (and Meta's long-lived token trade), refreshing, and reading who connected.
 
-use crate::failure::{classify, ProviderError};
+use crate::failure::{classify, classify_reply, ProviderError};
+use crate::http::{send_capped, Reply, MAX_BODY};
 use crate::providers::{
     ApiAuth, Exchange, ProviderSettings, ProviderSpec, RefreshStyle, RevokeAuth, RevokeToken,
-    TokenAuth,
+    TokenAuth, TokenPointers,
 };
+use crate::schedule::{access_lifetime, refresh_lifetime, Stated};
+use chrono::Duration;
 use domain::Platform;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
 
-/// The most of a platform's answer we read.
-const MAX_BODY: usize = 1024 * 1024;
-
-/// The tokens one grant or refresh produced.
+/// The tokens one grant or refresh produced, with lifetimes already made believable.
 #[derive(Debug)]
 pub struct TokenSet {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
-    pub expires_in: Option<i64>,
-    pub refresh_expires_in: Option<i64>,
+    /// `None`: the access token does not expire.
+    pub expires_in: Option<Duration>,
+    /// `None`: unknown.
+    pub refresh_expires_in: Option<Duration>,
     pub scope: Option<String>,
+}
+
+impl TokenSet {
+    /// Reads the tokens at `pointers` in a platform's answer. `default_life` is the platform's
+    /// usual access token life, believed instead of an absurd stated one.
+    pub fn read(
+        body: &Value,
+        pointers: &TokenPointers,
+        default_life: Option<Duration>,
+    ) -> Result<TokenSet, ProviderError> {
+        let access_token = text_at(body, &pointers.access_token)
+            .ok_or_else(|| ProviderError::unexpected("the answer has no access token"))?;
+        Ok(TokenSet {
+            access_token: SecretString::from(access_token),
+            refresh_token: text_at(body, &pointers.refresh_token).map(SecretString::from),
+            expires_in: access_lifetime(
+                Stated::from_json(body.pointer(&pointers.expires_in)),
+                default_life,
+            ),
+            refresh_expires_in: refresh_lifetime(Stated::from_json(
+                body.pointer(&pointers.refresh_expires_in),
+            )),
+            scope: text_at(body, &pointers.scope),
+        })
+    }
 }
 
 /// Who connected (or, for Facebook, one of the Pages they manage).
@@ -154,7 +181,7 @@ impl ProviderClient {
             params.push(("code_verifier", verifier.to_owned()));
         }
         let body = self.token_request(params).await?;
-        let tokens = self.token_set(&body)?;
+        let tokens = self.token_set(&body, &self.spec.token)?;
         match self.spec.exchange {
             Exchange::None => Ok(tokens),
             Exchange::MetaLongLived => self.long_lived(&tokens.access_token).await,
@@ -184,7 +211,7 @@ impl ProviderClient {
                 short_lived.expose_secret(),
             );
         let body = self.send(self.http.get(url)).await?;
-        self.token_set(&body)
+        self.token_set(&body, &self.spec.token)
     }
 
     /// Refreshes with the platform's refresh style. `None` when the platform cannot refresh.
@@ -202,7 +229,7 @@ impl ProviderClient {
                             ("refresh_token", refresh_token.expose_secret().to_owned()),
                         ])
                         .await?;
-                    self.token_set(&body)
+                    self.token_set(&body, self.spec.refreshed_pointers())
                 }
                 .await,
             ),
@@ -221,7 +248,7 @@ impl ProviderClient {
                         )
                         .append_pair("access_token", access_token.expose_secret());
                     let body = self.send(self.http.get(url)).await?;
-                    self.token_set(&body)
+                    self.token_set(&body, self.spec.refreshed_pointers())
                 }
                 .await,
             ),
@@ -373,15 +400,15 @@ impl ProviderClient {
     }
 
     async fn send_revocation(&self, request: reqwest::RequestBuilder) -> Result<(), ProviderError> {
-        let (status, text) = read(request).await?;
-        if !(200..300).contains(&status) {
-            return Err(classify(status, &text, &self.spec.revoked));
+        let reply = send_capped(request, MAX_BODY).await?;
+        if !reply.is_success() {
+            return Err(classify_reply(&reply, &self.spec.revoked));
         }
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         let refused = body.get("ok").and_then(Value::as_bool) == Some(false)
             || body.get("error").is_some_and(|e| e.is_string());
         if refused {
-            return Err(classify(status, &text, &self.spec.revoked));
+            return Err(classify_reply(&reply, &self.spec.revoked));
         }
         Ok(())
     }
@@ -421,19 +448,25 @@ impl ProviderClient {
     /// Sends, reads at most [`MAX_BODY`], and turns any failure (including HTTP 200 answers
     /// that carry an error, as Reddit, TikTok and Slack send) into a classified error.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
-        let (status, text) = read(request).await?;
-        if !(200..300).contains(&status) {
-            return Err(classify(status, &text, &self.spec.revoked));
+        let reply = send_capped(request, MAX_BODY).await?;
+        self.json_of(&reply)
+    }
+
+    /// A successful answer's JSON, or the failure class of the answer (including HTTP 200
+    /// answers that carry an error, as Reddit, TikTok and Slack send).
+    pub fn json_of(&self, reply: &Reply) -> Result<Value, ProviderError> {
+        if !reply.is_success() {
+            return Err(classify_reply(reply, &self.spec.revoked));
         }
-        let body: Value = serde_json::from_str(&text).map_err(|_| ProviderError {
-            status: Some(status),
+        let body: Value = serde_json::from_slice(&reply.body).map_err(|_| ProviderError {
+            status: Some(reply.status),
             ..ProviderError::unexpected("the answer is not JSON")
         })?;
         let token_error = self.spec.token.error.as_deref().unwrap_or("/error");
         if body.pointer(token_error).is_some_and(|e| e.is_string())
             && body.pointer("/access_token").is_none()
         {
-            return Err(classify(status, &text, &self.spec.revoked));
+            return Err(classify_reply(reply, &self.spec.revoked));
         }
         Ok(body)
     }
@@ -446,43 +479,19 @@ impl ProviderClient {
         error
     }
 
-    fn token_set(&self, body: &Value) -> Result<TokenSet, ProviderError> {
-        let pointers = &self.spec.token;
+    /// The tokens in an answer shaped as `pointers` say.
+    pub fn token_set(
+        &self,
+        body: &Value,
+        pointers: &TokenPointers,
+    ) -> Result<TokenSet, ProviderError> {
         if let Some(ok) = &pointers.ok {
             if body.pointer(ok).and_then(Value::as_bool) == Some(false) {
                 return Err(self.body_error(body, pointers.error.as_deref()));
             }
         }
-        let access_token = text_at(body, &pointers.access_token)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ProviderError::unexpected("the answer has no access token"))?;
-        Ok(TokenSet {
-            access_token: SecretString::from(access_token),
-            refresh_token: text_at(body, &pointers.refresh_token)
-                .filter(|t| !t.is_empty())
-                .map(SecretString::from),
-            expires_in: number_at(body, &pointers.expires_in).filter(|n| *n > 0),
-            refresh_expires_in: number_at(body, &pointers.refresh_expires_in).filter(|n| *n > 0),
-            scope: text_at(body, &pointers.scope),
-        })
+        TokenSet::read(body, pointers, self.spec.default_access_lifetime())
     }
-}
-
-/// Sends a request and reads its status and at most [`MAX_BODY`] of its answer.
-pub(crate) async fn read(request: reqwest::RequestBuilder) -> Result<(u16, String), ProviderError> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    if bytes.len() > MAX_BODY {
-        return Err(ProviderError::unexpected("the answer is too large"));
-    }
-    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// A string or number at a JSON pointer, as text.
@@ -490,15 +499,6 @@ pub fn text_at(value: &Value, pointer: &str) -> Option<String> {
     match value.pointer(pointer)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// A number at a JSON pointer, also when the platform sends it as a string.
-pub fn number_at(value: &Value, pointer: &str) -> Option<i64> {
-    match value.pointer(pointer)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -514,7 +514,6 @@ mod tests {
         assert_eq!(text_at(&v, "/a/b").as_deref(), Some("5"));
         assert_eq!(text_at(&v, "/a/c").as_deref(), Some("x"));
         assert_eq!(text_at(&v, "/a/d"), None);
-        assert_eq!(number_at(&v, "/a/e"), Some(3600));
-        assert_eq!(number_at(&v, "/missing"), None);
+        assert_eq!(text_at(&v, "/a/e").as_deref(), Some("3600"));
     }
 }

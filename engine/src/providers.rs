@@ -189,14 +189,30 @@ pub struct ProviderSpec {
     #[serde(default)]
     pub refresh_rotates: bool,
     pub default_access_ttl_secs: Option<u64>,
+    /// Where the code exchange's answer keeps the tokens.
     #[serde(default)]
     pub token: TokenPointers,
+    /// Where a refresh's answer keeps them, when its shape differs from the exchange's (Slack).
+    pub refreshed: Option<TokenPointers>,
     pub profile: Option<ProfileSpec>,
     /// The cheapest "who am I" call for a health check, when it is not the profile path.
     pub verify_path: Option<String>,
     #[serde(default)]
     pub revoked: Vec<String>,
     pub connected_apps_url: String,
+}
+
+impl ProviderSpec {
+    /// How long this platform's access tokens usually live (`None`: they do not expire).
+    pub fn default_access_lifetime(&self) -> Option<chrono::Duration> {
+        self.default_access_ttl_secs
+            .and_then(|secs| chrono::Duration::try_seconds(i64::try_from(secs).ok()?))
+    }
+
+    /// Where a refresh's answer keeps the tokens.
+    pub fn refreshed_pointers(&self) -> &TokenPointers {
+        self.refreshed.as_ref().unwrap_or(&self.token)
+    }
 }
 
 fn space() -> String {

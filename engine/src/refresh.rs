@@ -1,48 +1,76 @@
-//! Refreshing one account's token, safely: one refresh per account at a time across every
-//! process (a lease on the row, re-read after taking it), the rotated refresh token stored in
-//! the same statement as the new access token, and failures sorted into terminal (the person
-//! must reconnect: the account says so, once, and an event goes out) and transient (retried
-//! later with backoff, the status untouched).
+//! Refreshing one account's token, safely. One refresh per account at a time across every
+//! process: a lease on the row, renewed while the call runs, so it only lapses when its holder
+//! is gone. What decides whether new tokens are stored is the row's own state, not the lease:
+//! they land if the row still holds the tokens they were refreshed from (`token_version`), so a
+//! rotated refresh token is never thrown away because a timer ran out. Failures are sorted into
+//! terminal (the person must reconnect: the account says so, once, and an event goes out) and
+//! transient (retried later with backoff, never sooner than the platform asked, status untouched).
 
-use crate::accounts::{self, AccountRecord};
+use crate::accounts::{self, AccountRecord, Snapshot};
 use crate::credentials;
 use crate::db::{flag, to_millis};
 use crate::failure::{FailureKind, ProviderError};
 use crate::provider_client::{ProviderClient, TokenSet};
 use crate::providers::{self, RefreshStyle};
-use crate::schedule::{refresh_due_at, refresh_retry_delay};
+use crate::schedule::{after, refresh_due_at, refresh_retry_delay, MIN_SPACING};
 use crate::webhooks;
 use crate::AppState;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::{Platform, StoredTokenStatus};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::OnceLock;
 
+/// Why a refresh did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Another holder (this process or another) is refreshing it right now.
+    Leased,
+    /// Not due yet (or refreshed moments ago).
+    NotDue,
+    /// Waiting out a transient failure's backoff (or the platform's `Retry-After`).
+    BackingOff,
+    /// Disconnected, or waiting for its owner to reconnect it.
+    Gone,
+}
+
+impl Skip {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Skip::Leased => "leased",
+            Skip::NotDue => "not_due",
+            Skip::BackingOff => "backing_off",
+            Skip::Gone => "gone",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Refreshed {
         expires_at: Option<DateTime<Utc>>,
     },
-    /// Another process holds the account, or it is not due any more (someone else refreshed it).
-    Skipped,
+    Skipped(Skip),
     /// The platform cannot refresh (or this account has no refresh token).
     NotRefreshable,
     /// Retried later; the status is untouched.
     Transient(ProviderError),
     /// The person must reconnect; the account now says so.
     Terminal(ProviderError),
+    /// While this refresh ran, newer tokens were stored (a reconnect): those stay.
+    Superseded,
 }
 
 impl Outcome {
     pub fn slug(&self) -> &'static str {
         match self {
             Outcome::Refreshed { .. } => "refreshed",
-            Outcome::Skipped => "skipped",
+            Outcome::Skipped(_) => "skipped",
             Outcome::NotRefreshable => "not_refreshable",
             Outcome::Transient(_) => "transient",
             Outcome::Terminal(_) => "terminal",
+            Outcome::Superseded => "superseded",
         }
     }
 }
@@ -77,45 +105,54 @@ pub fn next_refresh_for(
     }
 }
 
-/// Refreshes one account if this process can take it and it is due (or `force`).
+/// Refreshes one account if this process can take it and it is due. `force` refreshes before
+/// it is due (a tool needs a token now), but never during a failure's backoff and never twice
+/// within [`MIN_SPACING`].
 pub async fn refresh_account(
     app: &AppState,
     account_id: &str,
     force: bool,
 ) -> Result<Outcome, sqlx::Error> {
     let now = Utc::now();
-    let owner = process_id();
     let leased = sqlx::query(
         "UPDATE connected_accounts SET refresh_lease_until = $1, refresh_lease_owner = $2
          WHERE id = $3 AND is_active = 1 AND token_status <> 'needs_reconnect'
            AND (refresh_lease_until IS NULL OR refresh_lease_until <= $4)
-           AND ($5 = 1 OR (next_refresh_at IS NOT NULL AND next_refresh_at <= $4))",
+           AND ((next_refresh_at IS NOT NULL AND next_refresh_at <= $4)
+                OR ($5 = 1 AND refresh_failures = 0
+                    AND (last_refreshed_at IS NULL OR last_refreshed_at <= $6)))",
     )
-    .bind(to_millis(
-        now + crate::schedule::lease_for(app.config.provider_timeout),
-    ))
-    .bind(owner)
+    .bind(to_millis(lease_until(app, now)))
+    .bind(process_id())
     .bind(account_id)
     .bind(to_millis(now))
     .bind(flag(force))
+    .bind(to_millis(now - MIN_SPACING))
     .execute(app.db.pool())
     .await?;
     if leased.rows_affected() != 1 {
-        return Ok(Outcome::Skipped);
+        return Ok(Outcome::Skipped(why_skipped(app, account_id, now).await?));
     }
-    // Re-read after taking the lease: the tokens may have changed since the account was picked.
+    let lease = LeaseKeeper::start(app, account_id);
+    // Read after taking the lease: the tokens may have changed since the account was picked.
     let mut conn = app.db.pool().acquire().await?;
-    let Some(record) = accounts::find_by_id(&mut conn, account_id).await? else {
-        return Ok(Outcome::Skipped);
-    };
-    let [access, refresh, extra] =
-        accounts::open_all_secrets(&mut conn, &app.secrets, account_id).await?;
+    let snapshot = accounts::snapshot(&mut conn, &app.secrets, account_id).await?;
     drop(conn);
-
+    let Some(snapshot) = snapshot else {
+        return Ok(Outcome::Skipped(Skip::Gone));
+    };
+    let record = &snapshot.record;
     let started = std::time::Instant::now();
-    let result = match access {
+    let result = match &snapshot.access {
         Some(access) => {
-            call_platform(app, &record, &access, refresh.as_ref(), extra.as_ref()).await
+            call_platform(
+                app,
+                record,
+                access,
+                snapshot.refresh.as_ref(),
+                snapshot.extra.as_ref(),
+            )
+            .await
         }
         None => None,
     };
@@ -124,31 +161,35 @@ pub async fn refresh_account(
             release(app, account_id, None).await?;
             Outcome::NotRefreshable
         }
-        Some(Ok(tokens)) => store_refreshed(app, &record, tokens).await?,
-        Some(Err(error))
-            if error.kind == FailureKind::Terminal
-                || gave_up(&record, &error, record_failures(app, account_id).await?) =>
-        {
-            mark_needs_reconnect(app, &record, &error, Some(owner)).await?;
+        Some(Ok(tokens)) => store_refreshed(app, &snapshot, tokens).await?,
+        Some(Err(error)) if error.kind == FailureKind::Terminal || gave_up(record, &error) => {
+            mark_needs_reconnect(app, record, &error).await?;
             Outcome::Terminal(error)
         }
         Some(Err(error)) => {
-            let retry_at =
-                Utc::now() + refresh_retry_delay(record_failures(app, account_id).await? + 1);
-            sqlx::query(
-                "UPDATE connected_accounts SET refresh_failures = refresh_failures + 1, next_refresh_at = $1,
-                     last_refresh_error = $2, refresh_lease_until = NULL, refresh_lease_owner = NULL
-                 WHERE id = $3 AND refresh_lease_owner = $4",
+            let retry_at = after(
+                Utc::now(),
+                refresh_retry_delay(record.refresh_failures + 1, error.retry_after),
+            );
+            let recorded = sqlx::query(
+                "UPDATE connected_accounts SET refresh_failures = refresh_failures + 1,
+                     next_refresh_at = $1, last_refresh_error = $2
+                 WHERE id = $3 AND token_version = $4",
             )
             .bind(to_millis(retry_at))
             .bind(error.to_string())
             .bind(account_id)
-            .bind(owner)
+            .bind(record.token_version)
             .execute(app.db.pool())
             .await?;
-            Outcome::Transient(error)
+            if recorded.rows_affected() == 1 {
+                Outcome::Transient(error)
+            } else {
+                Outcome::Superseded
+            }
         }
     };
+    lease.release().await?;
     tracing::info!(
         account_id,
         platform = record.platform.slug(),
@@ -160,11 +201,113 @@ pub async fn refresh_account(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "token refresh"
     );
-    if outcome != Outcome::Skipped {
-        metrics::counter!("plugboard_refreshes_total", "platform" => record.platform.slug(), "outcome" => outcome.slug())
-            .increment(1);
-    }
+    metrics::counter!("plugboard_refreshes_total", "platform" => record.platform.slug(), "outcome" => outcome.slug())
+        .increment(1);
     Ok(outcome)
+}
+
+fn lease_until(app: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    after(
+        now,
+        chrono::Duration::from_std(app.config.refresh_lease).unwrap_or(MIN_SPACING),
+    )
+}
+
+/// Why an account could not be leased for a refresh, read from its row.
+async fn why_skipped(
+    app: &AppState,
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Skip, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT is_active, token_status, refresh_lease_until, refresh_failures, next_refresh_at
+         FROM connected_accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(app.db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(Skip::Gone);
+    };
+    let now = to_millis(now);
+    let lease: Option<i64> = row.try_get("refresh_lease_until")?;
+    let failures: i64 = row.try_get("refresh_failures")?;
+    let next: Option<i64> = row.try_get("next_refresh_at")?;
+    let status: String = row.try_get("token_status")?;
+    Ok(
+        if !crate::db::get_flag(&row, "is_active")?
+            || status == StoredTokenStatus::NeedsReconnect.as_str()
+        {
+            Skip::Gone
+        } else if lease.is_some_and(|until| until > now) {
+            Skip::Leased
+        } else if failures > 0 && next.is_some_and(|at| at > now) {
+            Skip::BackingOff
+        } else {
+            Skip::NotDue
+        },
+    )
+}
+
+/// Holds an account's refresh lease for as long as its refresh runs, renewing it in the
+/// background; dropped (or released), it stops. A holder that dies stops renewing, and the
+/// lease lapses after `PLUGBOARD_REFRESH_LEASE_SECS`.
+struct LeaseKeeper {
+    app: AppState,
+    account_id: String,
+    renewing: tokio::task::JoinHandle<()>,
+}
+
+impl LeaseKeeper {
+    fn start(app: &AppState, account_id: &str) -> LeaseKeeper {
+        let every = (app.config.refresh_lease / 3).max(std::time::Duration::from_millis(100));
+        let renewing = tokio::spawn({
+            let app = app.clone();
+            let account_id = account_id.to_owned();
+            async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let renewed = sqlx::query(
+                        "UPDATE connected_accounts SET refresh_lease_until = $1
+                         WHERE id = $2 AND refresh_lease_owner = $3",
+                    )
+                    .bind(to_millis(lease_until(&app, Utc::now())))
+                    .bind(&account_id)
+                    .bind(process_id())
+                    .execute(app.db.pool())
+                    .await;
+                    if matches!(renewed, Ok(done) if done.rows_affected() == 0) {
+                        return;
+                    }
+                }
+            }
+        });
+        LeaseKeeper {
+            app: app.clone(),
+            account_id: account_id.to_owned(),
+            renewing,
+        }
+    }
+
+    /// Stops renewing and gives the lease up, if this process still holds it.
+    async fn release(self) -> Result<(), sqlx::Error> {
+        self.renewing.abort();
+        sqlx::query(
+            "UPDATE connected_accounts SET refresh_lease_until = NULL, refresh_lease_owner = NULL
+             WHERE id = $1 AND refresh_lease_owner = $2",
+        )
+        .bind(&self.account_id)
+        .bind(process_id())
+        .execute(self.app.db.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.renewing.abort();
+    }
 }
 
 /// Answers that name no known cause (an unknown 4xx, nonsense, a refused client) are retried like
@@ -172,19 +315,10 @@ pub async fn refresh_account(
 /// is the person asked to reconnect. Outages, rate limits and timeouts never get here.
 const GIVE_UP_AFTER: u32 = 5;
 
-fn gave_up(record: &AccountRecord, error: &ProviderError, failures_so_far: u32) -> bool {
+fn gave_up(record: &AccountRecord, error: &ProviderError) -> bool {
     !error.kind.is_transient()
-        && failures_so_far + 1 >= GIVE_UP_AFTER
+        && record.refresh_failures + 1 >= GIVE_UP_AFTER
         && record.token_expires_at.is_some_and(|at| at <= Utc::now())
-}
-
-async fn record_failures(app: &AppState, account_id: &str) -> Result<u32, sqlx::Error> {
-    let failures: i64 =
-        sqlx::query_scalar("SELECT refresh_failures FROM connected_accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_one(app.db.pool())
-            .await?;
-    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
 }
 
 /// Asks the platform for new tokens. `None` when the account cannot be refreshed.
@@ -199,28 +333,14 @@ async fn call_platform(
     match settings.spec().refresh {
         RefreshStyle::None => None,
         RefreshStyle::BlueskySession => {
+            let refresh = refresh?;
             let pds = record
                 .metadata
                 .get("pds_url")
                 .and_then(Value::as_str)
                 .unwrap_or(&settings.api_url)
                 .to_owned();
-            let refresh = refresh?;
-            let refreshed = credentials::bluesky_refresh(&app.http, &pds, refresh).await;
-            Some(match (refreshed, extra) {
-                // The refresh JWT lapsed or was revoked: the stored app password starts a new session.
-                (Err(e), Some(app_password)) if e.kind == FailureKind::Terminal => {
-                    let pds_url = url::Url::parse(&pds).ok()?;
-                    credentials::bluesky(&app.http, &pds_url, &record.username, app_password)
-                        .await
-                        .map(|checked| checked.tokens)
-                        .map_err(|problem| match problem {
-                            credentials::CredentialProblem::Provider(error) => error,
-                            _ => e.clone(),
-                        })
-                }
-                (result, _) => result,
-            })
+            Some(bluesky_session(app, &pds, &record.username, refresh, extra).await)
         }
         _ => {
             let client = ProviderClient::new(
@@ -233,61 +353,87 @@ async fn call_platform(
     }
 }
 
+/// Bluesky: `refreshSession` at the account's own server (a typed URL, so through the address
+/// guard); if the refresh JWT lapsed or was revoked, the stored app password starts a new session.
+async fn bluesky_session(
+    app: &AppState,
+    pds: &str,
+    handle: &str,
+    refresh: &SecretString,
+    app_password: Option<&SecretString>,
+) -> Result<TokenSet, ProviderError> {
+    let settings = app.config.providers.get(Platform::Bluesky);
+    let http = crate::connect::http_for_stored_url(app, settings, pds).await?;
+    match credentials::bluesky_refresh(&http, pds, refresh).await {
+        Err(e) if e.kind == FailureKind::Terminal => {
+            let (Some(app_password), Ok(pds_url)) = (app_password, url::Url::parse(pds)) else {
+                return Err(e);
+            };
+            credentials::bluesky(&http, &pds_url, handle, app_password)
+                .await
+                .map(|checked| checked.tokens)
+                .map_err(|problem| match problem {
+                    credentials::CredentialProblem::Provider(error) => error,
+                    _ => e,
+                })
+        }
+        result => result,
+    }
+}
+
+/// Stores a refresh's tokens if the row still holds the tokens they were refreshed from. The
+/// lease plays no part: a refresh that outlived it still stores what the platform issued.
 async fn store_refreshed(
     app: &AppState,
-    record: &AccountRecord,
+    snapshot: &Snapshot,
     tokens: TokenSet,
 ) -> Result<Outcome, sqlx::Error> {
+    let record = &snapshot.record;
     let now = Utc::now();
-    let expires_at = tokens.expires_in.map(|s| now + Duration::seconds(s));
-    let has_refresh = tokens.refresh_token.is_some() || record_has_refresh(app, &record.id).await?;
+    let expires_at = tokens.expires_in.map(|life| after(now, life));
+    let has_refresh = tokens.refresh_token.is_some() || snapshot.refresh.is_some();
     let next = next_refresh_for(record.platform, has_refresh, now, expires_at);
     let seal = |secret: &SecretString, column: &str| {
         app.secrets
             .seal(secret, &accounts::secret_context(&record.id, column))
     };
+    let access = seal(&tokens.access_token, "access_token");
     let new_refresh = tokens
         .refresh_token
         .as_ref()
         .map(|r| seal(r, "refresh_token"));
-    let done = sqlx::query(
-        "UPDATE connected_accounts SET
-             access_token_enc = $1,
-             refresh_token_enc = COALESCE($2, refresh_token_enc),
-             refresh_token_expires_at = CASE WHEN $3 = 1 THEN $4 ELSE refresh_token_expires_at END,
-             token_expires_at = $5, token_status = 'active', next_refresh_at = $6,
-             refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = $7, updated_at = $7,
-             refresh_lease_until = NULL, refresh_lease_owner = NULL
-         WHERE id = $8 AND refresh_lease_owner = $9",
-    )
-    .bind(seal(&tokens.access_token, "access_token"))
-    .bind(new_refresh.clone())
-    .bind(flag(new_refresh.is_some()))
-    .bind(tokens.refresh_expires_in.map(|s| to_millis(now + Duration::seconds(s))))
-    .bind(expires_at.map(to_millis))
-    .bind(next.map(to_millis))
-    .bind(to_millis(now))
-    .bind(&record.id)
-    .bind(process_id())
-    .execute(app.db.pool())
+    let refresh_expires_at = tokens
+        .refresh_expires_in
+        .map(|life| to_millis(after(now, life)));
+    // The platform may already have spent the old refresh token: this write is retried through
+    // a database hiccup rather than lost.
+    let stored = crate::db::execute_persistently(app.db.pool(), || {
+        sqlx::query(
+            "UPDATE connected_accounts SET
+                 access_token_enc = $1,
+                 refresh_token_enc = COALESCE($2, refresh_token_enc),
+                 refresh_token_expires_at = CASE WHEN $3 = 1 THEN $4 ELSE refresh_token_expires_at END,
+                 token_expires_at = $5, token_status = 'active', next_refresh_at = $6,
+                 refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = $7, updated_at = $7,
+                 token_version = token_version + 1
+             WHERE id = $8 AND token_version = $9",
+        )
+        .bind(access.clone())
+        .bind(new_refresh.clone())
+        .bind(flag(new_refresh.is_some()))
+        .bind(refresh_expires_at)
+        .bind(expires_at.map(to_millis))
+        .bind(next.map(to_millis))
+        .bind(to_millis(now))
+        .bind(record.id.clone())
+        .bind(record.token_version)
+    })
     .await?;
-    if done.rows_affected() != 1 {
-        // The lease lapsed (a refresh that took minutes): the row may be someone else's now.
-        tracing::error!(account_id = %record.id, "refresh finished after its lease lapsed; its tokens were not stored");
-        return Ok(Outcome::Skipped);
+    if stored.rows_affected() != 1 {
+        tracing::warn!(account_id = %record.id, "newer tokens were stored while this refresh ran (a reconnect); those stay");
+        return Ok(Outcome::Superseded);
     }
     Ok(Outcome::Refreshed { expires_at })
-}
-
-async fn record_has_refresh(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
-    // A count, not a boolean expression: PostgreSQL and SQLite type those differently.
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND refresh_token_enc IS NOT NULL",
-    )
-    .bind(id)
-    .fetch_one(app.db.pool())
-    .await?;
-    Ok(count > 0)
 }
 
 async fn release(
@@ -296,7 +442,7 @@ async fn release(
     next: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE connected_accounts SET next_refresh_at = $1, refresh_lease_until = NULL, refresh_lease_owner = NULL
+        "UPDATE connected_accounts SET next_refresh_at = $1
          WHERE id = $2 AND refresh_lease_owner = $3",
     )
     .bind(next.map(to_millis))
@@ -308,25 +454,25 @@ async fn release(
 }
 
 /// Marks an account as needing a reconnect and, the first time only, writes the
-/// `account.refresh_failed` event in the same transaction. `lease_owner` restricts the change to
-/// the holder of the account's lease (refreshes); health checks pass `None`.
+/// `account.refresh_failed` event in the same transaction. Only if the row still holds the tokens
+/// that failed (`record.token_version`): a failure of tokens that were replaced meanwhile says
+/// nothing about the new ones.
 pub async fn mark_needs_reconnect(
     app: &AppState,
     record: &AccountRecord,
     error: &ProviderError,
-    lease_owner: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = app.db.begin_write().await?;
     let changed = sqlx::query(
         "UPDATE connected_accounts SET token_status = $1, last_refresh_error = $2, next_refresh_at = NULL,
-             refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3
-         WHERE id = $4 AND token_status <> $1 AND ($5 IS NULL OR refresh_lease_owner = $5)",
+             updated_at = $3
+         WHERE id = $4 AND token_status <> $1 AND token_version = $5",
     )
     .bind(StoredTokenStatus::NeedsReconnect.as_str())
     .bind(error.to_string())
     .bind(to_millis(Utc::now()))
     .bind(&record.id)
-    .bind(lease_owner)
+    .bind(record.token_version)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -370,6 +516,32 @@ pub async fn mark_needs_reconnect(
     Ok(changed)
 }
 
+/// Records a refresh that panicked as a transient failure of that account (with backoff), so it
+/// is retried later instead of at once, and gives up its lease.
+pub async fn record_panic(app: &AppState, account_id: &str) -> Result<(), sqlx::Error> {
+    let failures: Option<i64> =
+        sqlx::query_scalar("SELECT refresh_failures FROM connected_accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(app.db.pool())
+            .await?;
+    let failures = u32::try_from(failures.unwrap_or(0)).unwrap_or(u32::MAX);
+    sqlx::query(
+        "UPDATE connected_accounts SET refresh_failures = refresh_failures + 1, next_refresh_at = $1,
+             last_refresh_error = 'internal error (see the server log)',
+             refresh_lease_until = NULL, refresh_lease_owner = NULL
+         WHERE id = $2 AND (refresh_lease_owner IS NULL OR refresh_lease_owner = $3)",
+    )
+    .bind(to_millis(after(
+        Utc::now(),
+        refresh_retry_delay(failures.saturating_add(1), None),
+    )))
+    .bind(account_id)
+    .bind(process_id())
+    .execute(app.db.pool())
+    .await?;
+    Ok(())
+}
+
 /// Accounts whose refresh is due, oldest first (the worker's list; each is still leased one by one).
 pub async fn due_accounts(
     app: &AppState,
@@ -389,9 +561,21 @@ pub async fn due_accounts(
     rows.iter().map(|row| row.try_get("id")).collect()
 }
 
+/// When the next account becomes due for a refresh (the worker sleeps until then).
+pub async fn next_due_at(app: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(next_refresh_at) FROM connected_accounts
+         WHERE is_active = 1 AND token_status <> 'needs_reconnect' AND next_refresh_at IS NOT NULL",
+    )
+    .fetch_one(app.db.pool())
+    .await?;
+    Ok(at.map(crate::db::from_millis))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn only_refreshable_tokens_get_a_next_refresh() {
@@ -425,7 +609,7 @@ mod tests {
         );
     }
 
-    fn record(expired: bool) -> AccountRecord {
+    fn record(expired: bool, refresh_failures: u32) -> AccountRecord {
         AccountRecord {
             id: "a".into(),
             owner_id: "o".into(),
@@ -449,20 +633,23 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             last_refreshed_at: None,
+            token_version: 0,
+            next_refresh_at: None,
+            refresh_failures,
         }
     }
 
     #[test]
     fn unexplained_failures_give_up_only_when_repeated_and_the_token_is_gone() {
         let rejected = ProviderError::new(FailureKind::Rejected);
-        assert!(!gave_up(&record(true), &rejected, 0));
+        assert!(!gave_up(&record(true, 0), &rejected));
         assert!(
-            !gave_up(&record(false), &rejected, 10),
+            !gave_up(&record(false, 10), &rejected),
             "the token still works"
         );
-        assert!(gave_up(&record(true), &rejected, GIVE_UP_AFTER - 1));
+        assert!(gave_up(&record(true, GIVE_UP_AFTER - 1), &rejected));
         let outage = ProviderError::new(FailureKind::Unavailable);
-        assert!(!gave_up(&record(true), &outage, 100), "outages never do");
+        assert!(!gave_up(&record(true, 100), &outage), "outages never do");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct AppState {
     /// For calls to platforms: bounded by `PLUGBOARD_PROVIDER_TIMEOUT_MS`, no redirects.
     pub http: reqwest::Client,
     pub health: Arc<crate::health::HealthChecks>,
+    /// Background work a shutdown lets finish, and whether the process still takes new work.
+    pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,7 @@ impl AppState {
             health: Arc::new(crate::health::HealthChecks::new(
                 config.health_check_concurrency,
             )),
+            lifecycle: Arc::new(crate::lifecycle::Lifecycle::new()),
             config: Arc::new(config),
             db,
             secrets,

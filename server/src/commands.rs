@@ -5,6 +5,7 @@ use anyhow::{anyhow, bail, Context};
 use axum::serve::ListenerExt;
 use engine::config::LogFormat;
 use engine::{AppState, Config};
+use std::future::IntoFuture;
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -167,48 +168,86 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("sandbox mode: platforms without credentials are answered by built-in stand-ins at /sandbox");
     }
     crate::web::metrics::install();
-    let maintenance = tokio::spawn(housekeeping(state.clone()));
-    let workers = if state.config.workers {
-        crate::worker::spawn(&state)
-    } else {
-        Vec::new()
-    };
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving HTTP")?;
-    maintenance.abort();
-    for worker in workers {
-        worker.abort();
+    spawn_housekeeping(&state);
+    if state.config.workers {
+        crate::worker::spawn(&state);
     }
+    let lifecycle = state.lifecycle.clone();
+    let mut serving = tokio::spawn(
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { lifecycle.stopping().await })
+        .into_future(),
+    );
+    tokio::select! {
+        served = &mut serving => {
+            served.context("the HTTP server stopped")?.context("serving HTTP")?;
+        }
+        () = shutdown_signal() => {}
+    }
+    drain(&state, serving).await;
     state.db.close().await;
     tracing::info!("Plugboard stopped");
     Ok(())
 }
 
-/// Deletes expired sessions and old sign-in failures every hour.
-async fn housekeeping(state: AppState) {
+/// Stops taking work and lets what is in flight (requests, refreshes, health checks, webhook
+/// deliveries) finish and store, for at most `PLUGBOARD_SHUTDOWN_GRACE_SECS`. What is still
+/// running then is abandoned: its leases lapse and another process picks the work up.
+async fn drain(state: &AppState, serving: tokio::task::JoinHandle<std::io::Result<()>>) {
+    let grace = state.config.shutdown_grace;
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        in_flight = state.lifecycle.in_flight(),
+        "shutting down: no new work; finishing what is in flight"
+    );
+    state.lifecycle.stop();
+    let finished = tokio::time::timeout(grace, async {
+        if let Ok(Err(err)) = serving.await {
+            tracing::warn!(error = %err, "the HTTP server failed while shutting down");
+        }
+        state.lifecycle.drained().await;
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            abandoned = state.lifecycle.in_flight(),
+            "the shutdown grace ran out; work still in flight is left to other processes"
+        );
+    }
+}
+
+/// Deletes expired sessions, old sign-in records, OAuth states and account choices every hour.
+fn spawn_housekeeping(state: &AppState) {
+    let app = state.clone();
+    state.lifecycle.spawn("housekeeping", async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
+        loop {
+            tokio::select! {
+                _ = every_hour.tick() => housekeeping(&app).await,
+                () = app.lifecycle.stopping() => return,
+            }
+        }
+    });
+}
+
+async fn housekeeping(state: &AppState) {
     let store = engine::sessions::DbSessionStore::new(state.db.clone());
-    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
-    loop {
-        every_hour.tick().await;
-        if let Err(err) = store.delete_expired().await {
-            tracing::warn!(error = %err, "deleting expired sessions failed");
-        }
-        let cutoff = chrono::Utc::now() - engine::sign_in_throttle::WINDOW;
-        if let Err(err) = engine::sign_in_throttle::delete_older_than(&state.db, cutoff).await {
-            tracing::warn!(error = %err, "deleting old sign-in failures failed");
-        }
-        let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
-        if let Err(err) = engine::oauth_state::delete_older_than(&state.db, day_ago).await {
-            tracing::warn!(error = %err, "deleting old OAuth states failed");
-        }
-        if let Err(err) = engine::connect::delete_expired_selections(&state).await {
-            tracing::warn!(error = %err, "deleting expired account choices failed");
-        }
+    if let Err(err) = store.delete_expired().await {
+        tracing::warn!(error = %err, "deleting expired sessions failed");
+    }
+    let cutoff = chrono::Utc::now() - engine::sign_in_throttle::WINDOW;
+    if let Err(err) = engine::sign_in_throttle::delete_older_than(&state.db, cutoff).await {
+        tracing::warn!(error = %err, "deleting old sign-in failures failed");
+    }
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    if let Err(err) = engine::oauth_state::delete_older_than(&state.db, day_ago).await {
+        tracing::warn!(error = %err, "deleting old OAuth states failed");
+    }
+    if let Err(err) = engine::connect::delete_expired_selections(state).await {
+        tracing::warn!(error = %err, "deleting expired account choices failed");
     }
 }
 
@@ -231,5 +270,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

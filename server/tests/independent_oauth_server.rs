@@ -111,7 +111,7 @@ async fn the_generic_client_speaks_standard_oauth2() {
         .await
         .expect("exchange");
     assert!(!tokens.access_token.expose_secret().is_empty());
-    assert_eq!(tokens.expires_in, Some(3600));
+    assert_eq!(tokens.expires_in, Some(chrono::Duration::hours(1)));
     let refresh = tokens.refresh_token.expect("a refresh token");
 
     let me = client
@@ -126,7 +126,7 @@ async fn the_generic_client_speaks_standard_oauth2() {
         .expect("X refreshes with refresh_token")
         .expect("refresh");
     assert!(!refreshed.access_token.expose_secret().is_empty());
-    assert_eq!(refreshed.expires_in, Some(3600));
+    assert_eq!(refreshed.expires_in, Some(chrono::Duration::hours(1)));
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{assert_connected, Backend, Consent, TestApp};
 use domain::Platform;
-use engine::refresh::{self, Outcome};
+use engine::refresh::{self, Outcome, Skip};
 use plugboard::sandbox::{Endpoint, Failure};
 use std::time::Duration;
 
@@ -111,7 +111,7 @@ mod scenarios {
             refresh::refresh_account(&app.state, &id, false)
                 .await
                 .unwrap(),
-            Outcome::Skipped
+            Outcome::Skipped(Skip::NotDue)
         );
     }
 
@@ -163,7 +163,7 @@ mod scenarios {
             refresh::refresh_account(&app.state, &id, true)
                 .await
                 .unwrap(),
-            Outcome::Skipped
+            Outcome::Skipped(Skip::Gone)
         );
         assert_eq!(events(&app, "account.refresh_failed").await, 1);
     }

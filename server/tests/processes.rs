@@ -7,51 +7,14 @@ mod common;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
+use common::processes::{spawn_plugboard, wait_until, Killed};
 use common::{Backend, TestApp};
 use domain::Platform;
 use plugboard::sandbox::Endpoint;
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// A `plugboard serve` on the test app's database and key, with extra settings.
-fn spawn_plugboard(app: &TestApp, extra: &[(&str, &str)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_plugboard"))
-        .arg("serve")
-        .env_clear()
-        .envs(app.settings.iter())
-        .env("PLUGBOARD_LISTEN_ADDR", "127.0.0.1:0")
-        .env("PLUGBOARD_LOG", "warn")
-        .envs(extra.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start plugboard")
-}
-
-struct Killed(Vec<Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_refresh_a_thousand_due_accounts_exactly_once() {

@@ -221,7 +221,6 @@ impl Sandbox {
         configured.or_else(|| match platform {
             // Page tokens, instance tokens: no expiry.
             Platform::Facebook | Platform::Mastodon => None,
-            Platform::Slack => Some(43_200),
             _ => providers::spec(platform)
                 .default_access_ttl_secs
                 .map(|s| s as i64),
@@ -682,7 +681,7 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                 .refresh_rotates
                 .then(|| sandbox.issue(platform, TokenKind::Refresh, person, Some(365 * 86_400)));
             let scope = spec.scopes.join(&spec.scope_separator);
-            Json(shapes::token_success(
+            Json(shapes::refresh_success(
                 platform,
                 &access,
                 refresh.as_deref(),

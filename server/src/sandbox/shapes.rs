@@ -116,6 +116,42 @@ pub fn token_success(
     }
 }
 
+/// A successful refresh. Slack answers a user token's refresh flat (its SDKs'
+/// `OAuthV2TokenRefreshResponse`), not nested in `authed_user` as the code exchange does.
+pub fn refresh_success(
+    platform: Platform,
+    access: &str,
+    refresh: Option<&str>,
+    expires_in: Option<i64>,
+    refresh_expires_in: Option<i64>,
+    person: Person,
+    scope: &str,
+) -> Value {
+    match platform {
+        Platform::Slack => json!({
+            "ok": true,
+            "app_id": "A0SANDBOX",
+            "scope": scope,
+            "token_type": "user",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": expires_in,
+            "team": {"id": SLACK_TEAM.0, "name": SLACK_TEAM.1},
+            "enterprise": null,
+            "is_enterprise_install": false,
+        }),
+        _ => token_success(
+            platform,
+            access,
+            refresh,
+            expires_in,
+            refresh_expires_in,
+            person,
+            scope,
+        ),
+    }
+}
+
 /// The token endpoint refusing a code or refresh token.
 pub fn invalid_grant(platform: Platform, refreshing: bool) -> (StatusCode, Value) {
     match platform {

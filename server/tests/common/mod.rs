@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod processes;
+pub mod stand_ins;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
