@@ -314,6 +314,12 @@ async fn a_caller_that_waited_on_another_refresh_hears_the_platform_is_unavailab
             answer.body
         );
         assert_eq!(answer.json()["error"]["code"], "platform_unavailable");
+        let retry_after: u64 = answer.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=3600).contains(&retry_after), "{retry_after}");
     }
     assert_eq!(platform.received(ROTATING_TOKEN_PATH).len(), 1);
 }

@@ -160,7 +160,8 @@ pub async fn get_account(
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 404, description = "No such account of the caller's (or it was disconnected)", body = ErrorBody),
         (status = 409, description = "`needs_reconnect`: the owner must reconnect the account", body = ErrorBody),
-        (status = 503, description = "`platform_unavailable`: the token expired and the platform did not renew it just now; retry later", body = ErrorBody),
+        (status = 503, description = "`platform_unavailable`: the token expired and the platform did not renew it just now; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until Plugboard tries the platform again"))),
     )
 )]
 pub async fn access_token(
@@ -177,11 +178,12 @@ pub async fn access_token(
                 "needs_reconnect",
                 error.to_string(),
             ),
-            AccessTokenError::PlatformUnavailable { .. } => ApiError::new(
+            AccessTokenError::PlatformUnavailable { retry_after, .. } => ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "platform_unavailable",
                 error.to_string(),
-            ),
+            )
+            .retry_after(u64::try_from(retry_after.num_seconds()).unwrap_or(1)),
             AccessTokenError::Database(err) => ApiError::internal(err),
         })?;
     tracing::info!(account_id = %id, platform = token.account.platform.slug(), key = %caller.key_name, "access token handed out");
