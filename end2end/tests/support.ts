@@ -38,6 +38,8 @@ export const servers = {
   main: server('main', 3100, ['serve', '--sandbox'], {
     PLUGBOARD_HEALTH_CHECK_TTL_SECS: '0',
     PLUGBOARD_REFRESH_INTERVAL_SECS: '1',
+    // The tests' webhook receiver listens on this machine.
+    PLUGBOARD_ALLOW_PRIVATE_URLS: 'true',
   }),
   slow: server('slow', 3101, ['serve'], { PLUGBOARD_DEBUG_DATA_DELAY_MS: '2500' }),
 };

@@ -3,6 +3,7 @@
 
 use crate::accounts;
 use crate::failure::ProviderError;
+use crate::http::{send_capped, MAX_BODY};
 use crate::provider_client::text_at;
 use crate::AppState;
 use domain::Platform;
@@ -48,17 +49,9 @@ pub async fn telegram_avatar(
         .to_owned();
     let bot = format!("{api}/bot{}", token.expose_secret());
     let get_json = |url: String| async move {
-        let response = app
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_transport(&e))?;
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| ProviderError::from_transport(&e))?;
-        Ok::<Value, ProviderError>(body)
+        let reply = send_capped(app.http.get(url), MAX_BODY).await?;
+        serde_json::from_slice::<Value>(&reply.body)
+            .map_err(|_| ProviderError::unexpected("the answer is not JSON"))
     };
     let photos = get_json(format!(
         "{bot}/getUserProfilePhotos?user_id={}&limit=1",
@@ -85,27 +78,18 @@ pub async fn telegram_avatar(
     let Some(path) = text_at(&file, "/result/file_path") else {
         return Ok(None);
     };
-    let response = app
-        .http
-        .get(format!("{api}/file/bot{}/{path}", token.expose_secret()))
-        .send()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("image/jpeg")
-        .to_owned();
-    if !content_type.starts_with("image/") || !response.status().is_success() {
+    let picture = send_capped(
+        app.http
+            .get(format!("{api}/file/bot{}/{path}", token.expose_secret())),
+        MAX_AVATAR_BYTES,
+    )
+    .await?;
+    let content_type = picture
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "image/jpeg".to_owned());
+    if !content_type.starts_with("image/") || !picture.is_success() {
         return Ok(None);
     }
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
-    if bytes.len() > MAX_AVATAR_BYTES {
-        return Ok(None);
-    }
-    Ok(Some((content_type, bytes.to_vec())))
+    Ok(Some((content_type, picture.body)))
 }

@@ -193,7 +193,8 @@ pub async fn http_for_stored_url(
         })
 }
 
-/// Normalises a Mastodon instance as typed (`mastodon.social`, `https://mastodon.social/`).
+/// Normalises a Mastodon instance as typed (`mastodon.social`, `https://mastodon.social/`): a
+/// server and nothing else (no user name, query or fragment).
 pub fn instance_url(input: &str) -> Result<Url, ConnectError> {
     let input = input.trim().trim_end_matches('/');
     let with_scheme = if input.contains("://") {
@@ -201,18 +202,13 @@ pub fn instance_url(input: &str) -> Result<Url, ConnectError> {
     } else {
         format!("https://{input}")
     };
-    let invalid = ConnectError::Invalid {
-        field: "instance",
-        code: "invalid_url",
-    };
-    let url = Url::parse(&with_scheme).map_err(|_| ConnectError::Invalid {
-        field: "instance",
-        code: "invalid_url",
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid);
-    }
-    Ok(url)
+    Url::parse(&with_scheme)
+        .ok()
+        .filter(credentials::is_plain_server_url)
+        .ok_or(ConnectError::Invalid {
+            field: "instance",
+            code: "invalid_url",
+        })
 }
 
 pub(crate) async fn mastodon_client(
@@ -261,30 +257,23 @@ async fn mastodon_app(
         return Ok(found);
     }
     let spec = crate::providers::spec(Platform::Mastodon);
-    let response = http
-        .post(format!("{instance}/api/v1/apps"))
-        .form(&[
+    let reply = crate::http::send_capped(
+        http.post(format!("{instance}/api/v1/apps")).form(&[
             ("client_name", "Plugboard"),
             ("redirect_uris", redirect_uri),
             ("scopes", &spec.scopes.join(" ")),
             ("website", app.config.base_url.as_str()),
-        ])
-        .send()
-        .await
-        .map_err(|e| provider_error(Stage::Register)(ProviderError::from_transport(&e)))?;
-    let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| provider_error(Stage::Register)(ProviderError::from_transport(&e)))?;
-    if !(200..300).contains(&status) {
-        return Err(provider_error(Stage::Register)(crate::failure::classify(
-            status,
-            &text,
-            &spec.revoked,
-        )));
+        ]),
+        crate::http::MAX_BODY,
+    )
+    .await
+    .map_err(provider_error(Stage::Register))?;
+    if !reply.is_success() {
+        return Err(provider_error(Stage::Register)(
+            crate::failure::classify_reply(&reply, &spec.revoked),
+        ));
     }
-    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
     let (Some(client_id), Some(client_secret)) = (
         body.get("client_id").and_then(Value::as_str),
         body.get("client_secret").and_then(Value::as_str),
@@ -1018,6 +1007,13 @@ mod tests {
             "https://fosstodon.org/"
         );
         assert!(instance_url("not a host!").is_err());
+        for smuggled in [
+            "user:pw@mastodon.social",
+            "mastodon.social/?x=1",
+            "mastodon.social#frag",
+        ] {
+            assert!(instance_url(smuggled).is_err(), "{smuggled}");
+        }
     }
 
     #[test]

@@ -125,9 +125,9 @@ pub enum EndpointError {
     Database(#[from] sqlx::Error),
 }
 
-/// Webhooks may go to private addresses when the operator allows it (or in the local sandbox).
+/// Webhooks may go to private addresses only when the operator allows it.
 fn private_allowed(app: &AppState) -> bool {
-    app.config.allow_private_urls || app.config.sandbox
+    app.config.allow_private_urls
 }
 
 /// Adds an endpoint and returns it with its signing secret, which is shown this once.
@@ -138,9 +138,12 @@ pub async fn create_endpoint(
     url: &str,
 ) -> Result<(String, SecretString), EndpointError> {
     let url = Url::parse(url.trim()).map_err(|_| EndpointError::InvalidUrl)?;
+    // A query may carry a receiver's own token; credentials and fragments have no business here.
     if !matches!(url.scheme(), "http" | "https")
         || url.host().is_none()
         || !url.username().is_empty()
+        || url.password().is_some()
+        || url.fragment().is_some()
     {
         return Err(EndpointError::InvalidUrl);
     }

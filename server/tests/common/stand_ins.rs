@@ -27,6 +27,8 @@ pub struct Canned {
     pub body: String,
     /// Waited before answering.
     pub delay: Duration,
+    /// After `body`, keep sending 64 KiB every 10 ms, forever (a hostile or broken server).
+    pub endless: bool,
 }
 
 impl Canned {
@@ -36,6 +38,18 @@ impl Canned {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
             delay: Duration::ZERO,
+            endless: false,
+        }
+    }
+
+    /// A 200 whose body never ends.
+    pub fn endless(content_type: &str) -> Canned {
+        Canned {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: String::new(),
+            delay: Duration::ZERO,
+            endless: true,
         }
     }
 
@@ -145,7 +159,18 @@ async fn scripted_answer(
     for (name, value) in &canned.headers {
         response = response.header(name, value);
     }
-    response.body(Body::from(canned.body)).unwrap()
+    let body = if canned.endless {
+        Body::from_stream(futures::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from(vec![b' '; 64 * 1024])),
+                (),
+            ))
+        }))
+    } else {
+        Body::from(canned.body)
+    };
+    response.body(body).unwrap()
 }
 
 /// Every refresh token one account was ever issued, in order, and what became of them.
