@@ -186,10 +186,15 @@ pub async fn get_credentials_form(
                 .explain(&plan.plan_name)
         }
     };
+    let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => engine::connect::take_typed_server(&session, platform).await,
+        Err(_) => None,
+    };
     Ok(CredentialsForm {
         platform,
         reconnect,
         default_server: Some(settings.api_url.clone()).filter(|u| !u.is_empty()),
+        typed_server,
         sandbox_hint: settings
             .sandboxed
             .then(|| engine::providers::sandbox_hint(platform))

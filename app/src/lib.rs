@@ -72,6 +72,18 @@ pub(crate) fn page_query() -> Vec<(String, String)> {
     }
 }
 
+/// Whether anyone may create an account on the welcome page (`PLUGBOARD_OPEN_SIGN_UP`).
+pub(crate) fn sign_up_is_open() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        server_context::app_state().is_ok_and(|state| state.config.open_sign_up)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        true
+    }
+}
+
 /// One query parameter's value (the first, if repeated).
 pub(crate) fn query_value(query: &[(String, String)], key: &str) -> Option<String> {
     query.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())

@@ -239,6 +239,12 @@ pub fn auth_error_message(code: &str, retry_minutes: Option<u32>) -> &'static st
             Some(1) | None => "Too many failed sign-ins. Try again in a minute.",
             Some(_) => "Too many failed sign-ins. Wait a few minutes and try again.",
         },
+        "sign_up_throttled" => {
+            "Too many accounts were created from your network just now. Try again later."
+        }
+        "sign_up_closed" => {
+            "This Plugboard is not open for sign-up. Ask its administrator for an account."
+        }
         "invalid_email" => "Enter an email address like name@example.com.",
         "email_taken" => "An account with this email already exists. Sign in instead.",
         "password_too_short" => "Use at least 10 characters for your password.",

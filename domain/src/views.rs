@@ -116,6 +116,10 @@ pub struct CredentialsForm {
     pub reconnect: Option<ReconnectTarget>,
     /// The server field's default: Bluesky's PDS, a Listmonk URL, a Mastodon instance.
     pub default_server: Option<String>,
+    /// The server the person typed in an attempt that was just refused, to show it again. It
+    /// comes from their session, never from the link: a link cannot choose where their
+    /// credentials go.
+    pub typed_server: Option<String>,
     /// What the built-in sandbox accepts, when it stands in for this platform.
     pub sandbox_hint: Option<String>,
     /// Why connecting is not possible right now (the plan's limit).

@@ -17,7 +17,7 @@ test('connect LinkedIn through its consent screen, then deny, then reconnect', a
   await newUser(page);
   await expect(page.getByRole('note').filter({ hasText: 'Sandbox' })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Connect LinkedIn' }).click();
+  await page.getByRole('button', { name: 'Connect LinkedIn' }).click();
   await expect(page.getByRole('heading', { name: /Allow Plugboard to use your LinkedIn account/ })).toBeVisible();
   await page.getByRole('button', { name: 'Approve' }).click();
 
@@ -27,18 +27,18 @@ test('connect LinkedIn through its consent screen, then deny, then reconnect', a
   await expect(accountRow(page, 'linkedin').locator('.pill')).toHaveText('Connected');
 
   // Cancelling on the consent screen comes back with a clear toast and changes nothing.
-  await page.getByRole('link', { name: 'Connect YouTube' }).click();
+  await page.getByRole('button', { name: 'Connect YouTube' }).click();
   await page.getByRole('button', { name: 'Deny' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'You cancelled connecting YouTube. Nothing was changed.' })).toBeVisible();
   await expect(page).toHaveURL('/dashboard/connections');
   await expect(accountRow(page, 'youtube')).toHaveCount(0);
 
   // Reconnecting as somebody else is refused; as the same person it updates the account.
-  await accountRow(page, 'linkedin').getByRole('link', { name: /Reconnect/ }).click();
+  await accountRow(page, 'linkedin').getByRole('button', { name: /Reconnect/ }).click();
   await page.getByLabel(/Grace Sandbox/).check();
   await page.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'different LinkedIn account' })).toBeVisible();
-  await accountRow(page, 'linkedin').getByRole('link', { name: /Reconnect/ }).click();
+  await accountRow(page, 'linkedin').getByRole('button', { name: /Reconnect/ }).click();
   await page.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'LinkedIn is connected' })).toBeVisible();
   await expect(accountRow(page, 'linkedin')).toHaveCount(1);
@@ -46,7 +46,7 @@ test('connect LinkedIn through its consent screen, then deny, then reconnect', a
 
 test('a platform that fails during the connect says so', async ({ page }) => {
   await newUser(page);
-  await page.getByRole('link', { name: 'Connect Reddit' }).click();
+  await page.getByRole('button', { name: 'Connect Reddit' }).click();
   await page.getByLabel('Then, for testing:').selectOption('outage');
   await page.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Reddit is having trouble right now' })).toBeVisible();

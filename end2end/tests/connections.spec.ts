@@ -54,7 +54,7 @@ test('accounts in every status, with the premium badge and TikTok creator name',
   await expect(row('tiktok').getByText('Ada Makes Things')).toBeVisible();
   await expect(page.getByText(/Expires in/)).toHaveCount(1);
   // Each account offers Reconnect and Disconnect.
-  await expect(row('mastodon').getByRole('link', { name: /Reconnect/ })).toBeVisible();
+  await expect(row('mastodon').getByRole('button', { name: /Reconnect/ })).toBeVisible();
   await expect(row('mastodon').getByRole('link', { name: /Disconnect/ })).toBeVisible();
 
   // Six accounts on the Free plan's three: the limit notice leads to billing.

@@ -93,7 +93,7 @@ export async function waitForHydration(page: Page): Promise<void> {
 /** Clicks Connect on the connections page and approves on the sandbox's consent screen. */
 export async function connectThroughConsent(page: Page, platformName: string): Promise<void> {
   await page.goto('/dashboard/connections');
-  await page.getByRole('link', { name: `Connect ${platformName}` }).click();
+  await page.getByRole('button', { name: `Connect ${platformName}` }).click();
   await page.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('status').filter({ hasText: `${platformName} is connected` })).toBeVisible();
 }

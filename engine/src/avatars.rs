@@ -84,10 +84,7 @@ pub async fn telegram_avatar(
         MAX_AVATAR_BYTES,
     )
     .await?;
-    let content_type = picture
-        .content_type
-        .clone()
-        .unwrap_or_else(|| "image/jpeg".to_owned());
+    let content_type = picture.content_type().unwrap_or("image/jpeg").to_owned();
     if !content_type.starts_with("image/") || !picture.is_success() {
         return Ok(None);
     }

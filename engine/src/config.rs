@@ -71,6 +71,8 @@ pub struct Config {
     pub health_check_concurrency: usize,
     /// Bearer token for `/metrics`; without one, only loopback clients may read it.
     pub metrics_token: Option<String>,
+    /// Anyone may sign up on the welcome page; off, accounts are made with the CLI only.
+    pub open_sign_up: bool,
 }
 
 /// Every setting, for the README and `--help`.
@@ -85,7 +87,8 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PLUGBOARD_LOG", "info", "Log filter, in tracing's EnvFilter syntax (e.g. plugboard=debug,info)."),
     ("PLUGBOARD_LOG_FORMAT", "text", "text or json."),
     ("PLUGBOARD_DEBUG_DATA_DELAY_MS", "0", "Development aid: delay the connections page's data to see its loading skeleton."),
-    ("PLUGBOARD_SANDBOX", "false", "Serve stand-ins for every platform without credentials (same as `serve --sandbox`)."),
+    ("PLUGBOARD_SANDBOX", "false", "Serve stand-ins for every platform without credentials (same as `serve --sandbox`). Refused unless the base URL is plain http on this machine."),
+    ("PLUGBOARD_SANDBOX_ALLOW_PUBLIC", "false", "Start in sandbox mode even though the base URL is https or not on this machine (a shared demo). Never on an instance with real accounts."),
     ("PLUGBOARD_PROVIDER_TIMEOUT_MS", "10000", "The most one call to a platform may take."),
     ("PLUGBOARD_ALLOW_PRIVATE_URLS", "false", "Allow Listmonk, Mastodon and Bluesky servers and webhook endpoints on private or loopback addresses."),
     ("PLUGBOARD_WORKERS", "true", "Run the token refresh and webhook delivery workers in this process."),
@@ -95,7 +98,8 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("PLUGBOARD_SHUTDOWN_GRACE_SECS", "30", "On SIGTERM or SIGINT, how long refreshes, health checks, deliveries and requests in flight may take to finish and store before the process exits."),
     ("PLUGBOARD_HEALTH_CHECK_TTL_SECS", "300", "An account checked this recently is not checked again when the page loads."),
     ("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", "16", "How many health-check calls one process makes at once."),
-    ("PLUGBOARD_METRICS_TOKEN", "(none)", "Bearer token for /metrics; without one, only loopback clients may read it."),
+    ("PLUGBOARD_METRICS_TOKEN", "(none)", "Bearer token for /metrics; without one, only loopback clients that did not come through a proxy may read it."),
+    ("PLUGBOARD_OPEN_SIGN_UP", "true", "Let anyone create an account on the welcome page (throttled per client address). Off, accounts are made with `plugboard user create` only."),
 ];
 
 impl Config {
@@ -163,6 +167,18 @@ impl Config {
         };
 
         let sandbox = parse_bool("PLUGBOARD_SANDBOX", lookup("PLUGBOARD_SANDBOX"))?;
+        let sandbox_allow_public = parse_bool(
+            "PLUGBOARD_SANDBOX_ALLOW_PUBLIC",
+            lookup("PLUGBOARD_SANDBOX_ALLOW_PUBLIC"),
+        )?;
+        if sandbox && !sandbox_allow_public && !is_local_development(&base_url) {
+            return Err(ConfigError::new(
+                "PLUGBOARD_SANDBOX",
+                format!(
+                    "sandbox mode answers every platform with stand-ins, and {base_url} looks like a real deployment (https, or not this machine). Run without --sandbox, or set PLUGBOARD_SANDBOX_ALLOW_PUBLIC=true for a shared demo."
+                ),
+            ));
+        }
         let provider_timeout_ms = parse_number(
             "PLUGBOARD_PROVIDER_TIMEOUT_MS",
             lookup("PLUGBOARD_PROVIDER_TIMEOUT_MS"),
@@ -209,17 +225,16 @@ impl Config {
             health_check_ttl: Duration::from_secs(health_check_ttl),
             health_check_concurrency: health_check_concurrency as usize,
             metrics_token: lookup("PLUGBOARD_METRICS_TOKEN"),
+            open_sign_up: parse_bool_default_true(
+                "PLUGBOARD_OPEN_SIGN_UP",
+                lookup("PLUGBOARD_OPEN_SIGN_UP"),
+            )?,
         })
     }
 
     /// Cookies get the Secure flag when the public URL is https.
     pub fn cookies_secure(&self) -> bool {
         self.base_url.scheme() == "https"
-    }
-
-    /// The origin browsers send in `Origin` for pages of this instance.
-    pub fn public_origin(&self) -> String {
-        self.base_url.origin().ascii_serialization()
     }
 
     /// Reads the configured key, or creates one in the data directory on first run.
@@ -338,6 +353,20 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// A plain-http base URL on this machine: where a sandbox belongs.
+fn is_local_development(base_url: &Url) -> bool {
+    let loopback = match base_url.host() {
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    base_url.scheme() == "http" && loopback
+}
+
 fn default_base_url(listen_addr: SocketAddr) -> Url {
     let host = if listen_addr.ip().is_loopback() || listen_addr.ip().is_unspecified() {
         "localhost".to_owned()
@@ -435,7 +464,6 @@ mod tests {
     fn https_base_url_makes_cookies_secure() {
         let config = config(&[("PLUGBOARD_BASE_URL", "https://plugboard.example.com")]).unwrap();
         assert!(config.cookies_secure());
-        assert_eq!(config.public_origin(), "https://plugboard.example.com");
     }
 
     #[test]
@@ -495,6 +523,40 @@ mod tests {
             assert_eq!(err.setting, *setting, "{setting}={value}: {err}");
             assert!(err.to_string().starts_with(setting), "{err}");
         }
+    }
+
+    #[test]
+    fn the_sandbox_refuses_to_start_where_real_people_could_reach_it() {
+        for base in [
+            "https://plugboard.example.com",
+            "http://plugboard.example.com",
+            "https://localhost:3000",
+            "http://10.0.0.5:3000",
+        ] {
+            let err =
+                config(&[("PLUGBOARD_SANDBOX", "true"), ("PLUGBOARD_BASE_URL", base)]).unwrap_err();
+            assert_eq!(err.setting, "PLUGBOARD_SANDBOX", "{base}");
+            assert!(config(&[
+                ("PLUGBOARD_SANDBOX", "true"),
+                ("PLUGBOARD_BASE_URL", base),
+                ("PLUGBOARD_SANDBOX_ALLOW_PUBLIC", "true"),
+            ])
+            .is_ok());
+        }
+        for base in [
+            "http://localhost:3000",
+            "http://127.0.0.1:3100",
+            "http://[::1]:3000",
+        ] {
+            assert!(
+                config(&[("PLUGBOARD_SANDBOX", "true"), ("PLUGBOARD_BASE_URL", base)]).is_ok(),
+                "{base}"
+            );
+        }
+        assert!(
+            config(&[("PLUGBOARD_SANDBOX", "true")]).is_ok(),
+            "the default"
+        );
     }
 
     #[test]

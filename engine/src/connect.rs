@@ -270,7 +270,7 @@ async fn mastodon_app(
     .map_err(provider_error(Stage::Register))?;
     if !reply.is_success() {
         return Err(provider_error(Stage::Register)(
-            crate::failure::classify_reply(&reply, &spec.revoked),
+            crate::failure::classify_reply(&reply, spec),
         ));
     }
     let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
@@ -491,14 +491,20 @@ pub async fn finish(
                 None => profiles.first().cloned(),
             }
             .expect("profiles() never returns an empty list");
-            let kind = store(
+            let grant = (tokens.access_token.clone(), tokens.refresh_token.clone());
+            let stored = store(
                 app,
                 &user.id,
                 &user.email,
                 reconnect.as_deref(),
                 connection(platform, profile, tokens, metadata, None),
             )
-            .await?;
+            .await;
+            if let Err(ConnectError::Mismatch) = stored {
+                // The person consented as another account: that fresh grant must not live on.
+                discard_grant(&client, &grant.0, grant.1.as_ref()).await;
+            }
+            let kind = stored?;
             if let Some(state) = params.state.as_deref() {
                 oauth_state::mark_connected(&app.db, state).await?;
             }
@@ -506,6 +512,24 @@ pub async fn finish(
         }
     };
     Ok(outcome)
+}
+
+/// Revokes a grant Plugboard will not keep, where the platform can, best effort.
+async fn discard_grant(
+    client: &ProviderClient,
+    access: &SecretString,
+    refresh: Option<&SecretString>,
+) {
+    let outcome = match client.revoke(access, refresh).await {
+        None => "not_supported",
+        Some(Ok(())) => "revoked",
+        Some(Err(error)) => {
+            tracing::warn!(platform = client.platform.slug(), error = %error, "revoking an unwanted grant failed");
+            "failed"
+        }
+    };
+    metrics::counter!("plugboard_unwanted_grants_total", "platform" => client.platform.slug(), "revocation" => outcome)
+        .increment(1);
 }
 
 /// Turns what a platform returned into a row to store.
@@ -878,6 +902,8 @@ pub async fn connect_credentials(
         }
         None => check_limit(app, user, platform).await?,
     }
+    // Bluesky's session, to end it if it turns out to be another account's.
+    let mut bluesky_session = None;
     let checked = match &input {
         CredentialInput::Bluesky {
             identifier,
@@ -893,7 +919,9 @@ pub async fn connect_credentials(
                 })?,
             };
             let http = http_for_typed_url(app, settings, &pds, "pds_url").await?;
-            credentials::bluesky(&http, &pds, identifier, app_password).await
+            let checked = credentials::bluesky(&http, &pds, identifier, app_password).await;
+            bluesky_session = Some((http, pds));
+            checked
         }
         CredentialInput::Telegram { bot_token } => {
             credentials::telegram(&app.http, &settings.api_url, bot_token).await
@@ -916,14 +944,24 @@ pub async fn connect_credentials(
         metadata,
         extra_secret,
     } = checked;
-    store(
+    let refresh = tokens.refresh_token.clone();
+    let stored = store(
         app,
         &user.id,
         &user.email,
         reconnect_account_id,
         connection(platform, profile, tokens, metadata, extra_secret),
     )
-    .await
+    .await;
+    if let (Err(ConnectError::Mismatch), Some((http, pds)), Some(refresh)) =
+        (&stored, bluesky_session, refresh)
+    {
+        // Signed in as another account: end the session just made for it.
+        if let Err(error) = credentials::bluesky_end_session(&http, pds.as_str(), &refresh).await {
+            tracing::warn!(error = %error, "ending an unwanted Bluesky session failed");
+        }
+    }
+    stored
 }
 
 fn credential_error(problem: CredentialProblem) -> ConnectError {
@@ -938,6 +976,29 @@ fn credential_error(problem: CredentialProblem) -> ConnectError {
             error,
         },
     }
+}
+
+/// Where a refused attempt's typed server waits, in the person's session, for the form to show it
+/// again (once). Never the query string: a link could otherwise choose where credentials go.
+const TYPED_SERVER: &str = "connect_typed_server";
+
+pub async fn keep_typed_server(
+    session: &tower_sessions::Session,
+    platform: Platform,
+    server: &str,
+) -> Result<(), tower_sessions::session::Error> {
+    session
+        .insert(TYPED_SERVER, (platform.slug(), server.trim()))
+        .await
+}
+
+/// The server typed in the last refused attempt on this platform's form, if any (taken: once).
+pub async fn take_typed_server(
+    session: &tower_sessions::Session,
+    platform: Platform,
+) -> Option<String> {
+    let (slug, server): (String, String) = session.remove(TYPED_SERVER).await.ok().flatten()?;
+    (slug == platform.slug() && !server.is_empty()).then_some(server)
 }
 
 /// Forgets choices nobody made in time (housekeeping).

@@ -134,7 +134,7 @@ async fn check_with(
 /// A successful answer as JSON, or the failure class of an unsuccessful one.
 pub fn json_answer(platform: Platform, reply: &Reply) -> Result<Value, ProviderError> {
     if !reply.is_success() {
-        return Err(classify_reply(reply, &providers::spec(platform).revoked));
+        return Err(classify_reply(reply, providers::spec(platform)));
     }
     serde_json::from_slice(&reply.body)
         .map_err(|_| ProviderError::unexpected("the answer is not JSON"))
@@ -241,6 +241,29 @@ pub async fn bluesky_refresh(
     .await?;
     let session = json_answer(Platform::Bluesky, &reply)?;
     bluesky_tokens(&session, Utc::now())
+}
+
+/// Bluesky: `deleteSession` with the refresh JWT ends that session (the app password it was made
+/// with stays: only the person can delete it).
+pub async fn bluesky_end_session(
+    http: &reqwest::Client,
+    pds: &str,
+    refresh_jwt: &SecretString,
+) -> Result<(), ProviderError> {
+    let reply = send_capped(
+        http.post(format!(
+            "{}/xrpc/com.atproto.server.deleteSession",
+            pds.trim_end_matches('/')
+        ))
+        .bearer_auth(refresh_jwt.expose_secret()),
+        MAX_BODY,
+    )
+    .await?;
+    if reply.is_success() {
+        Ok(())
+    } else {
+        Err(classify_reply(&reply, providers::spec(Platform::Bluesky)))
+    }
 }
 
 /// The `exp` claim of a JWT, read without verifying it (only to schedule a refresh): an

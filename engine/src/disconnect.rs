@@ -135,6 +135,9 @@ pub async fn disconnect(
     .await?;
     tx.commit().await?;
 
+    if let (Platform::Bluesky, Some(refresh)) = (record.platform, refresh.as_ref()) {
+        end_bluesky_session(app, &record, refresh).await;
+    }
     let settings = app.config.providers.get(record.platform);
     let revocation = match access {
         Some(access) if revocable(&record, settings) => {
@@ -158,6 +161,23 @@ pub async fn disconnect(
         posts_cancelled: cancelled,
         posts_continuing: continuing,
     }))
+}
+
+/// Ends Plugboard's Bluesky session, best effort: the account is gone whatever the PDS says.
+async fn end_bluesky_session(app: &AppState, record: &AccountRecord, refresh: &SecretString) {
+    let settings = app.config.providers.get(Platform::Bluesky);
+    let pds = record
+        .metadata
+        .get("pds_url")
+        .and_then(Value::as_str)
+        .unwrap_or(&settings.api_url);
+    let ended = match crate::connect::http_for_stored_url(app, settings, pds).await {
+        Ok(http) => crate::credentials::bluesky_end_session(&http, pds, refresh).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = ended {
+        tracing::warn!(account_id = %record.id, error = %error, "ending the Bluesky session failed; the account is disconnected");
+    }
 }
 
 async fn revoke(

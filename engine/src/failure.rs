@@ -160,12 +160,63 @@ pub fn error_message(body: &Value) -> Option<String> {
     .map(|m| m.chars().take(MAX_MESSAGE).collect())
 }
 
-/// Classifies a failed answer read by [`crate::http::send_capped`], keeping its `Retry-After`.
-pub fn classify_reply(reply: &crate::http::Reply, revoked: &[String]) -> ProviderError {
+/// Classifies a failed answer read by [`crate::http::send_capped`], with how long the platform
+/// asked to be left alone: `Retry-After`, or on a 429 the platform's own reset signal.
+pub fn classify_reply(
+    reply: &crate::http::Reply,
+    spec: &crate::providers::ProviderSpec,
+) -> ProviderError {
+    let text = reply.text();
+    let now = chrono::Utc::now();
+    let retry_after = crate::http::retry_after(&reply.headers, now).or_else(|| {
+        let reset = spec
+            .rate_limit_reset
+            .as_ref()
+            .filter(|_| reply.status == 429)?;
+        rate_limit_wait(reset, &reply.headers, &text, now)
+    });
     ProviderError {
-        retry_after: reply.retry_after,
-        ..classify(reply.status, &reply.text(), revoked)
+        retry_after,
+        ..classify(reply.status, &text, &spec.revoked)
     }
+}
+
+/// The wait a platform's own rate-limit signal asks for, bounded.
+fn rate_limit_wait(
+    reset: &crate::providers::RateLimitReset,
+    headers: &reqwest::header::HeaderMap,
+    body: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::Duration> {
+    use crate::providers::ResetFormat;
+    use crate::schedule::Stated;
+    let from_header = || {
+        let value = headers.get(reset.header.as_deref()?)?.to_str().ok()?.trim();
+        let wait = match reset.format? {
+            ResetFormat::Seconds => chrono::Duration::try_seconds(value.parse().ok()?)?,
+            ResetFormat::EpochSeconds => {
+                let at: i64 = value.parse().ok()?;
+                chrono::Duration::try_seconds(at.checked_sub(now.timestamp())?)?
+            }
+            ResetFormat::Rfc3339 => {
+                chrono::DateTime::parse_from_rfc3339(value)
+                    .ok()?
+                    .with_timezone(&chrono::Utc)
+                    - now
+            }
+        };
+        Some(wait)
+    };
+    let from_body = || {
+        let json: Value = serde_json::from_str(body).ok()?;
+        match Stated::from_json(json.pointer(reset.body_seconds.as_deref()?)) {
+            Stated::Seconds(seconds) => chrono::Duration::try_seconds(seconds),
+            _ => None,
+        }
+    };
+    from_header()
+        .or_else(from_body)
+        .map(crate::http::bounded_wait)
 }
 
 /// Classifies a failed answer. `status` is the HTTP status (200 for platforms that report
@@ -354,6 +405,75 @@ mod tests {
         );
         assert_eq!(e.kind, FailureKind::Rejected);
         assert_eq!(e.code.as_deref(), Some("invalid_request"));
+    }
+
+    fn reply(status: u16, headers: &[(&str, String)], body: &str) -> crate::http::Reply {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        crate::http::Reply {
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn each_platforms_rate_limit_signal_is_read() {
+        use crate::providers::spec;
+        use domain::Platform;
+        let now = chrono::Utc::now().timestamp();
+        let about = |error: ProviderError, seconds: i64| {
+            let wait = error.retry_after.expect("a wait").num_seconds();
+            assert!(
+                (seconds - 2..=seconds).contains(&wait),
+                "{wait} for {seconds}"
+            );
+        };
+        let x = reply(
+            429,
+            &[("x-rate-limit-reset", (now + 300).to_string())],
+            "{}",
+        );
+        about(classify_reply(&x, spec(Platform::X)), 300);
+        let reddit = reply(429, &[("x-ratelimit-reset", "120".into())], "{}");
+        about(classify_reply(&reddit, spec(Platform::Reddit)), 120);
+        let at = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc3339();
+        let mastodon = reply(429, &[("x-ratelimit-reset", at)], "{}");
+        about(classify_reply(&mastodon, spec(Platform::Mastodon)), 90);
+        let telegram = reply(
+            429,
+            &[],
+            r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}"#,
+        );
+        about(classify_reply(&telegram, spec(Platform::Telegram)), 35);
+        let slack = reply(
+            429,
+            &[("retry-after", "30".into())],
+            r#"{"ok":false,"error":"ratelimited"}"#,
+        );
+        about(classify_reply(&slack, spec(Platform::Slack)), 30);
+        // X sends its reset header on every answer: it only counts on a 429.
+        let ok = reply(
+            400,
+            &[("x-rate-limit-reset", (now + 300).to_string())],
+            "{}",
+        );
+        assert_eq!(classify_reply(&ok, spec(Platform::X)).retry_after, None);
+        // Nonsense is ignored, and a wait is never longer than a day.
+        let absurd = reply(429, &[("x-rate-limit-reset", i64::MAX.to_string())], "{}");
+        assert!(classify_reply(&absurd, spec(Platform::X))
+            .retry_after
+            .is_none_or(|w| w <= crate::http::MAX_RETRY_AFTER));
+        let garbage = reply(429, &[("x-rate-limit-reset", "soon".into())], "{}");
+        assert_eq!(
+            classify_reply(&garbage, spec(Platform::X)).retry_after,
+            None
+        );
     }
 
     #[test]

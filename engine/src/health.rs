@@ -278,7 +278,7 @@ async fn who_am_i(
         let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         let refused_in_body = body.get("ok") == Some(&Value::Bool(false));
         if !reply.is_success() || refused_in_body {
-            return Err(classify_reply(&reply, &settings.spec().revoked));
+            return Err(classify_reply(&reply, settings.spec()));
         }
         Ok(body)
     };

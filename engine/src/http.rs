@@ -37,9 +37,7 @@ pub fn client(timeout: StdDuration) -> reqwest::Client {
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
-    pub content_type: Option<String>,
-    /// How long the platform asked to be left alone (`Retry-After`), bounded.
-    pub retry_after: Option<Duration>,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -50,6 +48,10 @@ impl Reply {
 
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -72,11 +74,7 @@ pub async fn send_capped(
         return Err(too_large(response.status().as_u16()));
     }
     let status = response.status().as_u16();
-    let content_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let retry_after = retry_after(headers, Utc::now());
+    let headers = headers.clone();
     let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(chunk) = response
         .chunk()
@@ -90,8 +88,7 @@ pub async fn send_capped(
     }
     Ok(Reply {
         status,
-        content_type,
-        retry_after,
+        headers,
         body,
     })
 }
@@ -113,7 +110,12 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
             at - now
         }
     };
-    Some(wait.clamp(Duration::zero(), MAX_RETRY_AFTER))
+    Some(bounded_wait(wait))
+}
+
+/// A wait a platform asked for, never negative and never longer than [`MAX_RETRY_AFTER`].
+pub fn bounded_wait(wait: Duration) -> Duration {
+    wait.clamp(Duration::zero(), MAX_RETRY_AFTER)
 }
 
 #[cfg(test)]

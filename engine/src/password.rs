@@ -72,17 +72,38 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash(&format!("{:032x}", rand::random::<u128>())))
 }
 
-/// Runs the CPU-heavy hashing off the async runtime's worker threads.
-pub async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash(&password))
+/// At most this many passwords are hashed or checked at once, whatever arrives: a burst of
+/// sign-ins queues here instead of taking every core (each hash costs about 19 MiB and tens of
+/// milliseconds by design).
+const HASHING_AT_ONCE: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+
+/// Runs CPU-heavy password work off the async runtime's worker threads, a few at a time.
+async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = HASHING
+        .acquire()
         .await
-        .expect("password hashing does not panic")
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("password work does not panic")
+}
+
+pub async fn hash_blocking(password: String) -> String {
+    off_the_runtime(move || hash(&password)).await
 }
 
 pub async fn verify_blocking(password: String, stored_hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&password, &stored_hash))
-        .await
-        .expect("password verification does not panic")
+    off_the_runtime(move || verify(&password, &stored_hash)).await
+}
+
+/// [`check_strength`] off the runtime's threads (zxcvbn can take a while on a long input).
+pub async fn check_strength_blocking(password: String, email: String) -> Result<(), WeakPassword> {
+    if password.len() > MAX_LENGTH {
+        return Err(WeakPassword::TooLong);
+    }
+    off_the_runtime(move || check_strength(&password, &email)).await
 }
 
 #[cfg(test)]

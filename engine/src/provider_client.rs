@@ -311,18 +311,23 @@ impl ProviderClient {
         if parts.is_empty() {
             return None;
         }
-        let id = parts.join(":");
+        let mut id = parts.join(":");
         let display_name = spec.display_name.as_deref().and_then(|p| text_at(item, p));
         let mut username = text_at(item, &spec.username)
             .or_else(|| display_name.clone())
             .unwrap_or_else(|| id.clone());
-        if self.platform == Platform::Mastodon && !username.contains('@') {
-            // A local account's `acct` has no host: add the instance's.
-            if let Some(host) = Url::parse(&self.api_url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-            {
-                username = format!("{username}@{host}");
+        if self.platform == Platform::Mastodon {
+            // An account id is only unique on its own server: the instance is part of who it
+            // is, so an account of one server can never stand in for another's.
+            id = format!("{id}@{}", mastodon_instance_key(&self.api_url));
+            if !username.contains('@') {
+                // A local account's `acct` has no host: add the instance's.
+                if let Some(host) = Url::parse(&self.api_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                {
+                    username = format!("{username}@{host}");
+                }
             }
         }
         Some(Profile {
@@ -361,19 +366,40 @@ impl ProviderClient {
         self.send(request).await
     }
 
-    /// Asks the platform to revoke Plugboard's grant. `None` when the platform has no revocation
-    /// endpoint. Revocation answers vary (200 with JSON, 200 or 204 empty); only an error status
-    /// or an error in the body (Slack's `ok: false`) is a failure.
+    /// Asks the platform to revoke Plugboard's grant: each token its description names that the
+    /// account holds. `None` when the platform has no revocation endpoint. Revocation answers vary
+    /// (200 with JSON, 200 or 204 empty); only an error status or an error in the body (Slack's
+    /// `ok: false`) is a failure. Every token is tried even if one fails; the first failure is
+    /// reported.
     pub async fn revoke(
         &self,
         access_token: &SecretString,
         refresh_token: Option<&SecretString>,
     ) -> Option<Result<(), ProviderError>> {
         let url = self.revoke_url.as_deref()?;
-        let (token, hint) = match (self.spec.revoke_token, refresh_token) {
-            (RevokeToken::RefreshToken, Some(refresh)) => (refresh, "refresh_token"),
-            _ => (access_token, "access_token"),
-        };
+        let mut outcome = Ok(());
+        for kind in &self.spec.revoke_tokens {
+            let token = match kind {
+                RevokeToken::AccessToken => access_token,
+                RevokeToken::RefreshToken => match refresh_token {
+                    Some(refresh) => refresh,
+                    None => continue,
+                },
+            };
+            let revoked = self.revoke_one(url, token, kind.hint()).await;
+            if outcome.is_ok() {
+                outcome = revoked;
+            }
+        }
+        Some(outcome)
+    }
+
+    async fn revoke_one(
+        &self,
+        url: &str,
+        token: &SecretString,
+        hint: &str,
+    ) -> Result<(), ProviderError> {
         let request = match self.spec.revoke_auth {
             RevokeAuth::Bearer => self.http.post(url).bearer_auth(token.expose_secret()),
             RevokeAuth::Client => {
@@ -396,19 +422,19 @@ impl ProviderClient {
                 request.form(&params)
             }
         };
-        Some(self.send_revocation(request).await)
+        self.send_revocation(request).await
     }
 
     async fn send_revocation(&self, request: reqwest::RequestBuilder) -> Result<(), ProviderError> {
         let reply = send_capped(request, MAX_BODY).await?;
         if !reply.is_success() {
-            return Err(classify_reply(&reply, &self.spec.revoked));
+            return Err(classify_reply(&reply, self.spec));
         }
         let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         let refused = body.get("ok").and_then(Value::as_bool) == Some(false)
             || body.get("error").is_some_and(|e| e.is_string());
         if refused {
-            return Err(classify_reply(&reply, &self.spec.revoked));
+            return Err(classify_reply(&reply, self.spec));
         }
         Ok(())
     }
@@ -456,7 +482,7 @@ impl ProviderClient {
     /// answers that carry an error, as Reddit, TikTok and Slack send).
     pub fn json_of(&self, reply: &Reply) -> Result<Value, ProviderError> {
         if !reply.is_success() {
-            return Err(classify_reply(reply, &self.spec.revoked));
+            return Err(classify_reply(reply, self.spec));
         }
         let body: Value = serde_json::from_slice(&reply.body).map_err(|_| ProviderError {
             status: Some(reply.status),
@@ -466,7 +492,7 @@ impl ProviderClient {
         if body.pointer(token_error).is_some_and(|e| e.is_string())
             && body.pointer("/access_token").is_none()
         {
-            return Err(classify_reply(reply, &self.spec.revoked));
+            return Err(classify_reply(reply, self.spec));
         }
         Ok(body)
     }
@@ -494,6 +520,13 @@ impl ProviderClient {
     }
 }
 
+/// A Mastodon instance as it appears in an account's identity: its URL without the scheme
+/// (`mastodon.social`, `host:8080/path`), as the migration that introduced it computes too.
+pub fn mastodon_instance_key(instance_url: &str) -> &str {
+    let url = instance_url.trim_end_matches('/');
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
 /// A string or number at a JSON pointer, as text.
 pub fn text_at(value: &Value, pointer: &str) -> Option<String> {
     match value.pointer(pointer)? {
@@ -515,5 +548,17 @@ mod tests {
         assert_eq!(text_at(&v, "/a/c").as_deref(), Some("x"));
         assert_eq!(text_at(&v, "/a/d"), None);
         assert_eq!(text_at(&v, "/a/e").as_deref(), Some("3600"));
+    }
+
+    #[test]
+    fn a_mastodon_identity_names_its_instance() {
+        assert_eq!(
+            mastodon_instance_key("https://mastodon.social"),
+            "mastodon.social"
+        );
+        assert_eq!(
+            mastodon_instance_key("http://127.0.0.1:8080/sandbox/mastodon/"),
+            "127.0.0.1:8080/sandbox/mastodon"
+        );
     }
 }

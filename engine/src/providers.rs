@@ -50,14 +50,27 @@ pub enum TokenAuth {
     Body,
 }
 
-/// Which token a revocation names: revoking the refresh token ends the whole grant where the
-/// platform supports it (Google, Reddit, X); the access token is used when there is no refresh token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+/// A token a revocation names. Platforms differ in what revoking one ends: Google and Reddit end
+/// the whole grant when the refresh token is revoked, X only the token named, so X revokes both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevokeToken {
-    #[default]
     AccessToken,
     RefreshToken,
+}
+
+impl RevokeToken {
+    /// The `token_type_hint` of RFC 7009.
+    pub fn hint(self) -> &'static str {
+        match self {
+            RevokeToken::AccessToken => "access_token",
+            RevokeToken::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+fn access_token_only() -> Vec<RevokeToken> {
+    vec![RevokeToken::AccessToken]
 }
 
 /// How a revocation is authorized.
@@ -96,6 +109,28 @@ pub enum RefreshStyle {
     RefreshToken,
     MetaRefresh,
     BlueskySession,
+}
+
+/// How a platform says when its rate limit resets, besides `Retry-After` (read on a 429 only).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitReset {
+    /// A header holding the reset time.
+    pub header: Option<String>,
+    pub format: Option<ResetFormat>,
+    /// A JSON pointer to a number of seconds in the body (Telegram's `parameters.retry_after`).
+    pub body_seconds: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetFormat {
+    /// Seconds from now.
+    Seconds,
+    /// A Unix time in seconds.
+    EpochSeconds,
+    /// An RFC 3339 timestamp.
+    Rfc3339,
 }
 
 /// JSON pointers into a token response.
@@ -158,8 +193,9 @@ pub struct ProviderSpec {
     pub token_url: Option<String>,
     pub api_url: String,
     pub revoke_url: Option<String>,
-    #[serde(default)]
-    pub revoke_token: RevokeToken,
+    /// The tokens a disconnect revokes, in order (each one the account holds).
+    #[serde(default = "access_token_only")]
+    pub revoke_tokens: Vec<RevokeToken>,
     #[serde(default)]
     pub revoke_auth: RevokeAuth,
     #[serde(default)]
@@ -199,6 +235,7 @@ pub struct ProviderSpec {
     pub verify_path: Option<String>,
     #[serde(default)]
     pub revoked: Vec<String>,
+    pub rate_limit_reset: Option<RateLimitReset>,
     pub connected_apps_url: String,
 }
 

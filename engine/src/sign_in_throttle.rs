@@ -1,5 +1,6 @@
-//! Sign-in rate limiting: failed attempts are counted per email and per client address over a
-//! sliding window, in the database so that every server process sees the same counts.
+//! Sign-in and sign-up rate limiting: failed sign-ins are counted per email and per client
+//! address, and sign-ups per client address, over sliding windows, in the database so that
+//! every server process sees the same counts.
 
 use crate::db::{new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
@@ -41,23 +42,52 @@ pub fn verdict(by_email: Failures, by_client: Failures, now: DateTime<Utc>) -> V
     }
 }
 
-pub async fn check(
+/// Counts a sign-in attempt before its password is checked, atomically: in one write
+/// transaction (serialised per email and per client address on PostgreSQL), the failures are
+/// counted and, if the attempt may go ahead, it is recorded as a failure until it succeeds
+/// ([`clear`]). A burst of parallel guesses is therefore throttled as surely as a sequence.
+pub async fn begin_attempt(
     db: &Db,
     email: &str,
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<Verdict, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == crate::db::Backend::Postgres {
+        for key in [
+            format!("sign-in email {email}"),
+            format!("sign-in client {client_ip}"),
+        ] {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     let since = to_millis(now - WINDOW);
-    let by_email = failures(db, COUNT_BY_EMAIL, email, since).await?;
-    let by_client = failures(db, COUNT_BY_CLIENT, client_ip, since).await?;
-    Ok(verdict(by_email, by_client, now))
+    let by_email = failures(&mut tx, COUNT_BY_EMAIL, email, since).await?;
+    let by_client = failures(&mut tx, COUNT_BY_CLIENT, client_ip, since).await?;
+    let verdict = verdict(by_email, by_client, now);
+    if verdict == Verdict::Allowed {
+        sqlx::query(
+            "INSERT INTO sign_in_failures (id, email, client_ip, failed_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(email)
+        .bind(client_ip)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(verdict)
 }
 
 const COUNT_BY_EMAIL: &str = "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM sign_in_failures WHERE email = $1 AND failed_at > $2";
 const COUNT_BY_CLIENT: &str = "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM sign_in_failures WHERE client_ip = $1 AND failed_at > $2";
 
 async fn failures(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     sql: &'static str,
     value: &str,
     since: i64,
@@ -65,7 +95,7 @@ async fn failures(
     let row = sqlx::query(sql)
         .bind(value)
         .bind(since)
-        .fetch_one(db.pool())
+        .fetch_one(conn)
         .await?;
     let count: i64 = row.try_get("n")?;
     let oldest: Option<i64> = row.try_get("oldest")?;
@@ -75,22 +105,48 @@ async fn failures(
     })
 }
 
-pub async fn record_failure(
+/// How many sign-ups one client address may attempt per [`SIGN_UP_WINDOW`].
+pub const MAX_SIGN_UPS_PER_CLIENT: u32 = 10;
+pub const SIGN_UP_WINDOW: Duration = Duration::hours(1);
+
+/// Records a sign-up attempt from a client address, unless that address already made too many:
+/// counted and recorded in one write transaction, like sign-ins.
+pub async fn begin_sign_up(
     db: &Db,
-    email: &str,
     client_ip: &str,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sign_in_failures (id, email, client_ip, failed_at) VALUES ($1, $2, $3, $4)",
+) -> Result<Verdict, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == crate::db::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("sign-up client {client_ip}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM sign_up_attempts
+         WHERE client_ip = $1 AND attempted_at > $2",
     )
-    .bind(new_id())
-    .bind(email)
     .bind(client_ip)
-    .bind(to_millis(now))
-    .execute(db.pool())
+    .bind(to_millis(now - SIGN_UP_WINDOW))
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(())
+    let count = u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
+    let oldest: Option<i64> = row.try_get("oldest")?;
+    if count >= MAX_SIGN_UPS_PER_CLIENT {
+        let frees_at = oldest.map_or(now, crate::db::from_millis) + SIGN_UP_WINDOW;
+        return Ok(Verdict::Throttled {
+            retry_after: (frees_at - now).max(Duration::seconds(1)),
+        });
+    }
+    sqlx::query("INSERT INTO sign_up_attempts (id, client_ip, attempted_at) VALUES ($1, $2, $3)")
+        .bind(new_id())
+        .bind(client_ip)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Verdict::Allowed)
 }
 
 /// A successful sign-in forgives that email's failures.
@@ -102,12 +158,17 @@ pub async fn clear(db: &Db, email: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn delete_older_than(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
-        .bind(to_millis(cutoff))
+/// Forgets sign-in failures and sign-up attempts older than their windows (housekeeping).
+pub async fn delete_old(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let failures = sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
+        .bind(to_millis(now - WINDOW))
         .execute(db.pool())
         .await?;
-    Ok(done.rows_affected())
+    let sign_ups = sqlx::query("DELETE FROM sign_up_attempts WHERE attempted_at <= $1")
+        .bind(to_millis(now - SIGN_UP_WINDOW))
+        .execute(db.pool())
+        .await?;
+    Ok(failures.rows_affected() + sign_ups.rows_affected())
 }
 
 #[cfg(test)]

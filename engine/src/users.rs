@@ -71,7 +71,7 @@ pub enum SignUpError {
 
 pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<User, SignUpError> {
     let email = normalize_email(email)?;
-    password::check_strength(password, &email)?;
+    password::check_strength_blocking(password.to_owned(), email.clone()).await?;
     if find_by_email(db, &email).await?.is_some() {
         return Err(SignUpError::EmailTaken);
     }
@@ -125,8 +125,9 @@ pub async fn sign_in(
     let now = Utc::now();
     // An unparseable address can never match; count it under its raw text.
     let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    // Counted before the password is checked, atomically, so parallel guesses are throttled too.
     if let Verdict::Throttled { retry_after } =
-        sign_in_throttle::check(db, &email, client_ip, now).await?
+        sign_in_throttle::begin_attempt(db, &email, client_ip, now).await?
     {
         return Err(SignInError::Throttled { retry_after });
     }
@@ -149,10 +150,8 @@ pub async fn sign_in(
             sign_in_throttle::clear(db, &email).await?;
             Ok(user)
         }
-        _ => {
-            sign_in_throttle::record_failure(db, &email, client_ip, now).await?;
-            Err(SignInError::WrongCredentials)
-        }
+        // The attempt stays recorded as a failure.
+        _ => Err(SignInError::WrongCredentials),
     }
 }
 

@@ -71,7 +71,11 @@ pub async fn seed_sandbox_accounts(
 }
 
 pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
-    let sandbox = Sandbox::new(rand::random());
+    // The benchmark never goes through a consent screen: no redirect is ever compared.
+    let sandbox = Sandbox::new(
+        rand::random(),
+        url::Url::parse("http://localhost/").expect("a URL"),
+    );
     sandbox.set_latency(Some(options.latency));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = url::Url::parse(&format!("http://{}", listener.local_addr()?))?;

@@ -78,7 +78,10 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
             let platform = platform
                 .parse::<domain::Platform>()
                 .map_err(|e| anyhow!("{e}"))?;
-            let sandbox = crate::sandbox::Sandbox::new(state.secrets.derive_key("sandbox"));
+            let sandbox = crate::sandbox::Sandbox::new(
+                state.secrets.derive_key("sandbox"),
+                state.config.base_url.clone(),
+            );
             let next = chrono::Utc::now() + chrono::Duration::minutes(45);
             crate::bench::seed_sandbox_accounts(
                 &state, &sandbox, &user.id, platform, accounts, next,
@@ -238,9 +241,8 @@ async fn housekeeping(state: &AppState) {
     if let Err(err) = store.delete_expired().await {
         tracing::warn!(error = %err, "deleting expired sessions failed");
     }
-    let cutoff = chrono::Utc::now() - engine::sign_in_throttle::WINDOW;
-    if let Err(err) = engine::sign_in_throttle::delete_older_than(&state.db, cutoff).await {
-        tracing::warn!(error = %err, "deleting old sign-in failures failed");
+    if let Err(err) = engine::sign_in_throttle::delete_old(&state.db, chrono::Utc::now()).await {
+        tracing::warn!(error = %err, "deleting old sign-in and sign-up records failed");
     }
     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
     if let Err(err) = engine::oauth_state::delete_older_than(&state.db, day_ago).await {

@@ -199,10 +199,13 @@ async fn cookies_are_secure_behind_https() {
             "same-origin",
         )
         .await;
+    // The `__Host-` prefix: this exact host, Secure, every path, no Domain.
     let cookie = response
         .set_cookies()
         .into_iter()
-        .find(|c| c.starts_with("plugboard_session="))
+        .find(|c| c.starts_with("__Host-plugboard_session="))
         .unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }

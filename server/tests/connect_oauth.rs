@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{assert_connected, assert_error, Backend, Consent, TestApp};
+use common::{assert_connected, assert_error, Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
 use plugboard::sandbox::{Endpoint, Failure};
 
@@ -226,7 +226,9 @@ mod scenarios {
     pub async fn limit_reached(platform: Platform) {
         let (app, platforms, cookie) = signed_up(Backend::Sqlite).await;
         app.seed_demo_accounts("ada@example.com", 3).await;
-        let response = app.get(&start(&app, platform), Some(&cookie)).await;
+        let response = app
+            .start_connect(&start(&app, platform), Some(&cookie))
+            .await;
         assert_error(&response, "limit_reached", platform);
         assert_eq!(platforms.sandbox.calls(platform, Endpoint::Token), 0);
     }
@@ -289,7 +291,7 @@ mod scenarios {
     }
 
     pub async fn reconnect_other_account(platform: Platform) {
-        let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
+        let (app, platforms, cookie) = signed_up(Backend::Sqlite).await;
         connect_ok(&app, &cookie, platform, Consent::default()).await;
         let before = app.accounts(&cookie).await;
         let id = before[0]["id"].as_str().unwrap().to_owned();
@@ -302,6 +304,22 @@ mod scenarios {
             .await;
         assert_error(&response, "account_mismatch", platform);
         assert_eq!(app.accounts(&cookie).await, before, "nothing changed");
+        // The grant Grace just gave is not kept, and where the platform can revoke it, it is
+        // not left alive there either.
+        let graces = platforms.sandbox.last_issued(platform, "grace");
+        let access = graces.access.expect("Grace was given a token");
+        let revocable = app
+            .state
+            .config
+            .providers
+            .get(platform)
+            .revoke_url
+            .is_some();
+        assert_eq!(
+            platforms.sandbox.accepts(platform, &access),
+            !revocable,
+            "Grace's fresh grant is revoked where {platform} allows it"
+        );
     }
 }
 
@@ -584,10 +602,103 @@ async fn mastodon_registers_once_per_instance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_account_id_on_another_mastodon_instance_is_another_account() {
+    let (app, platforms) = TestApp::with_platforms_and(Backend::Sqlite, ALLOW_LOOPBACK).await;
+    let cookie = app.sign_up("ada@example.com").await;
+    connect_ok(&app, &cookie, Platform::Mastodon, Consent::default()).await;
+    let first = app.accounts(&cookie).await;
+    // Another server, whose account has the very same id.
+    let other = common::Platforms::start().await;
+    let other_instance = format!("{}/sandbox/mastodon", other.base);
+    let encoded: String = url::form_urlencoded::byte_serialize(other_instance.as_bytes()).collect();
+    let response = app
+        .connect(
+            &cookie,
+            &format!("/api/v1/auth/mastodon/connect?instance={encoded}"),
+            Consent::default(),
+        )
+        .await;
+    assert_connected(&response, Platform::Mastodon);
+    let accounts = app.accounts(&cookie).await;
+    assert_eq!(accounts.len(), 2, "a second account, not a replacement");
+    assert!(
+        accounts.contains(&first[0]),
+        "the first instance's account is untouched"
+    );
+    let _ = platforms;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_cannot_be_started_by_another_site() {
+    let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
+    // A link or an image on another site is a GET: there is nothing to start there.
+    let linked = app.get("/api/v1/auth/x/connect", Some(&cookie)).await;
+    assert_eq!(linked.status, StatusCode::METHOD_NOT_ALLOWED);
+    // A form on another site posting here is refused before anything happens.
+    let posted = app
+        .post_form_from(
+            "/api/v1/auth/x/connect",
+            &[],
+            Some(&cookie),
+            "https://evil.example",
+            "cross-site",
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN);
+    let states: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_states")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(states, 0, "no connect was started");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_cannot_choose_the_server_a_form_sends_credentials_to() {
+    let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
+    for (platform, field) in [
+        ("listmonk", "base_url"),
+        ("bluesky", "pds_url"),
+        ("mastodon", "instance"),
+    ] {
+        let page = app
+            .get(
+                &format!("/dashboard/connections/new/{platform}?{field}=https%3A%2F%2Fevil.example&identifier=ada"),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("evil.example"),
+            "{platform}: the link's server is not in the form"
+        );
+    }
+    // What the person typed comes back after a refused attempt, through their session.
+    let refused = app
+        .post_form(
+            "/api/v1/auth/listmonk/credentials",
+            &[
+                ("base_url", "https://lists.typed.example"),
+                ("api_user", "api"),
+                ("token", "wrong"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(
+        !refused.location().contains("typed.example"),
+        "{}",
+        refused.location()
+    );
+    let page = app.get(refused.location(), Some(&cookie)).await;
+    assert!(page.body.contains("https://lists.typed.example"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_mastodon_instance_on_a_private_network_is_refused() {
     let (app, _platforms, cookie) = signed_up(Backend::Sqlite).await;
     let response = app
-        .get(
+        .start_connect(
             "/api/v1/auth/mastodon/connect?instance=http%3A%2F%2F10.0.0.7",
             Some(&cookie),
         )
@@ -627,7 +738,8 @@ async fn unconfigured_platforms_say_so() {
     let app = TestApp::new(Backend::Sqlite).await;
     let cookie = app.sign_up("ada@example.com").await;
     assert_error(
-        &app.get("/api/v1/auth/x/connect", Some(&cookie)).await,
+        &app.start_connect("/api/v1/auth/x/connect", Some(&cookie))
+            .await,
         "not_configured",
         Platform::X,
     );

@@ -40,7 +40,7 @@ on_both_databases! {
         assert_eq!(own.status, StatusCode::OK, "{}", own.body);
         let foreign = app.call_with("credentials_form", &format!("platform=mastodon&account={mastodon}"), Some(&bob)).await;
         assert_eq!(foreign.status, StatusCode::NOT_FOUND, "404, not 403: {}", foreign.body);
-        let reconnect = app.get(&format!("/api/v1/auth/mastodon/connect?account={mastodon}"), Some(&bob)).await;
+        let reconnect = app.start_connect(&format!("/api/v1/auth/mastodon/connect?account={mastodon}"), Some(&bob)).await;
         assert!(reconnect.location().contains("error=account_not_found"), "{}", reconnect.location());
     }
 

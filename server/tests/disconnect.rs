@@ -280,12 +280,34 @@ mod revocation {
             .unwrap()
             .to_owned();
         assert!(sandbox.sandbox.accepts(platform, &token));
+        let refresh = app.stored_secret(&ids[0], "refresh_token").await;
         let response = disconnect(&app, &cookie, &ids[0]).await;
-        assert_eq!(sandbox.sandbox.calls(platform, Endpoint::Revoke), 1);
+        // Every token the platform's description names, that the account held.
+        let named = engine::providers::spec(platform)
+            .revoke_tokens
+            .iter()
+            .filter(|kind| {
+                **kind == engine::providers::RevokeToken::AccessToken || !refresh.is_empty()
+            })
+            .count() as u64;
+        assert_eq!(sandbox.sandbox.calls(platform, Endpoint::Revoke), named);
+        // The grant is gone as a whole: neither the access token nor the refresh token works.
         assert!(
             !sandbox.sandbox.accepts(platform, &token),
-            "revoked at {platform}"
+            "the access token is revoked at {platform}"
         );
+        // Where the platform lets a revocation end the grant (Google, Reddit, TikTok) or take a
+        // refresh token (X), the refresh token is gone too.
+        let whole_grant = engine::providers::spec(platform)
+            .revoke_tokens
+            .contains(&engine::providers::RevokeToken::RefreshToken)
+            || plugboard::sandbox::shapes::revocation_ends_grant(platform, false);
+        if whole_grant && !refresh.is_empty() {
+            assert!(
+                !sandbox.sandbox.accepts_refresh(platform, &refresh),
+                "the refresh token is revoked at {platform}"
+            );
+        }
         let toast = toast(&app, &cookie, response.location()).await;
         assert!(
             toast.contains(&format!("revoked at {}", platform.display_name())),

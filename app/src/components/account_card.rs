@@ -1,4 +1,4 @@
-use crate::components::connect_buttons::reconnect_href;
+use crate::components::connect_buttons::{reconnect_action, ConnectControl};
 use crate::components::{AccountAvatar, StatusPill};
 use domain::{AuditEntry, ConnectedAccount};
 use leptos::prelude::*;
@@ -41,9 +41,13 @@ pub fn AccountCard(
             <div class="account-actions">
                 {match reconnect_blocked {
                     None => view! {
-                        <a class="button" href=reconnect_href(platform, &account.id) aria-label=reconnect_label>
+                        <ConnectControl
+                            action=reconnect_action(platform, &account.id)
+                            class="button"
+                            label=reconnect_label
+                        >
                             "Reconnect"
-                        </a>
+                        </ConnectControl>
                     }
                     .into_any(),
                     Some(reason) => view! {

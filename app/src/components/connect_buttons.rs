@@ -1,28 +1,69 @@
 use domain::{ConnectMethod, ConnectOption, Platform};
 use leptos::prelude::*;
 
-/// Where a Connect button leads: the platform's consent screen (through Plugboard), or a form
-/// for platforms connected with credentials and for Mastodon (which needs the instance first).
-pub fn connect_href(platform: Platform) -> String {
-    if platform.connect_method() == ConnectMethod::Credentials || platform == Platform::Mastodon {
-        format!("/dashboard/connections/new/{}", platform.slug())
-    } else {
-        format!("/api/v1/auth/{}/connect", platform.slug())
+/// Where a Connect or Reconnect button goes. Starting an OAuth connect changes state, so it is a
+/// form post (which the cross-site check covers); platforms connected with credentials, and
+/// Mastodon before its instance is known, first show a form page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectAction {
+    /// A page with a form (a plain link).
+    Form(String),
+    /// A post that sends the person to the platform's consent screen, naming the account to
+    /// reconnect, if any.
+    Consent {
+        action: String,
+        account: Option<String>,
+    },
+}
+
+fn form_page(platform: Platform) -> String {
+    format!("/dashboard/connections/new/{}", platform.slug())
+}
+
+fn consent(platform: Platform, account: Option<&str>) -> ConnectAction {
+    ConnectAction::Consent {
+        action: format!("/api/v1/auth/{}/connect", platform.slug()),
+        account: account.map(str::to_owned),
     }
 }
 
-/// Where an account's Reconnect button leads (Mastodon reconnects to the instance it is on).
-pub fn reconnect_href(platform: Platform, account_id: &str) -> String {
-    if platform.connect_method() == ConnectMethod::Credentials {
-        format!(
-            "/dashboard/connections/new/{}?account={account_id}",
-            platform.slug()
-        )
+/// What a Connect button does.
+pub fn connect_action(platform: Platform) -> ConnectAction {
+    if platform.connect_method() == ConnectMethod::Credentials || platform == Platform::Mastodon {
+        ConnectAction::Form(form_page(platform))
     } else {
-        format!(
-            "/api/v1/auth/{}/connect?account={account_id}",
-            platform.slug()
-        )
+        consent(platform, None)
+    }
+}
+
+/// What an account's Reconnect button does (Mastodon reconnects to the instance it is on).
+pub fn reconnect_action(platform: Platform, account_id: &str) -> ConnectAction {
+    if platform.connect_method() == ConnectMethod::Credentials {
+        ConnectAction::Form(format!("{}?account={account_id}", form_page(platform)))
+    } else {
+        consent(platform, Some(account_id))
+    }
+}
+
+/// A link or a one-button form, as `action` says.
+#[component]
+pub fn ConnectControl(
+    action: ConnectAction,
+    class: &'static str,
+    #[prop(optional)] label: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    match action {
+        ConnectAction::Form(href) => {
+            view! { <a class=class href=href aria-label=label>{children()}</a> }.into_any()
+        }
+        ConnectAction::Consent { action, account } => view! {
+            <form class="connect-form" method="post" action=action>
+                {account.map(|id| view! { <input type="hidden" name="account" value=id/> })}
+                <button type="submit" class=class aria-label=label>{children()}</button>
+            </form>
+        }
+        .into_any(),
     }
 }
 
@@ -40,7 +81,9 @@ pub fn ConnectButtons(options: Vec<ConnectOption>) -> impl IntoView {
                     let mark = view! { <span class=format!("platform-mark platform-{slug}") aria-hidden="true"></span> };
                     let control = match option.unavailable_reason {
                         None => view! {
-                            <a class="connect-button" href=connect_href(platform)>{mark}{label}</a>
+                            <ConnectControl action=connect_action(platform) class="connect-button">
+                                {mark}{label}
+                            </ConnectControl>
                         }
                         .into_any(),
                         Some(reason) => {
@@ -66,31 +109,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn oauth_platforms_go_to_their_consent_screen_and_the_others_to_a_form() {
-        assert_eq!(connect_href(Platform::X), "/api/v1/auth/x/connect");
+    fn oauth_platforms_post_to_their_consent_screen_and_the_others_show_a_form() {
+        assert_eq!(connect_action(Platform::X), consent(Platform::X, None));
         assert_eq!(
-            connect_href(Platform::Mastodon),
-            "/dashboard/connections/new/mastodon"
+            connect_action(Platform::Mastodon),
+            ConnectAction::Form("/dashboard/connections/new/mastodon".into())
         );
         assert_eq!(
-            connect_href(Platform::Telegram),
-            "/dashboard/connections/new/telegram"
+            connect_action(Platform::Telegram),
+            ConnectAction::Form("/dashboard/connections/new/telegram".into())
         );
     }
 
     #[test]
     fn reconnect_names_the_account() {
         assert_eq!(
-            reconnect_href(Platform::Reddit, "a1"),
-            "/api/v1/auth/reddit/connect?account=a1"
+            reconnect_action(Platform::Reddit, "a1"),
+            ConnectAction::Consent {
+                action: "/api/v1/auth/reddit/connect".into(),
+                account: Some("a1".into())
+            }
         );
         assert_eq!(
-            reconnect_href(Platform::Mastodon, "a1"),
-            "/api/v1/auth/mastodon/connect?account=a1"
+            reconnect_action(Platform::Mastodon, "a1"),
+            consent(Platform::Mastodon, Some("a1"))
         );
         assert_eq!(
-            reconnect_href(Platform::Bluesky, "a1"),
-            "/dashboard/connections/new/bluesky?account=a1"
+            reconnect_action(Platform::Bluesky, "a1"),
+            ConnectAction::Form("/dashboard/connections/new/bluesky?account=a1".into())
         );
     }
 }

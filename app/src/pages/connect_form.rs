@@ -108,13 +108,10 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
     let platform = form.platform;
     let name = platform.display_name();
     let is_mastodon = platform == Platform::Mastodon;
-    let (action, method) = if is_mastodon {
-        ("/api/v1/auth/mastodon/connect".to_owned(), "get")
+    let action = if is_mastodon {
+        "/api/v1/auth/mastodon/connect".to_owned()
     } else {
-        (
-            format!("/api/v1/auth/{}/credentials", platform.slug()),
-            "post",
-        )
+        format!("/api/v1/auth/{}/credentials", platform.slug())
     };
     let heading = match &form.reconnect {
         Some(target) => format!("Reconnect {} on {name}", target.title),
@@ -122,19 +119,22 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
     };
     let form_error = (!returned.error.is_empty() && returned.field.is_empty())
         .then(|| credential_error_message("", &returned.error, platform));
-    let default_server = form.default_server.clone().unwrap_or_default();
+    // A server field shows what the person typed (kept in their session), else the default:
+    // never a value from the link, which could send their credentials elsewhere.
+    let server = form
+        .typed_server
+        .clone()
+        .or_else(|| form.default_server.clone())
+        .unwrap_or_default();
     let inputs = fields(platform)
         .into_iter()
         .map(|field| {
             let error = (returned.field == field.name && !returned.error.is_empty())
                 .then(|| credential_error_message(field.name, &returned.error, platform));
-            let value = if field.secret {
-                String::new()
-            } else {
-                returned.value(field.name).unwrap_or_else(|| match field.name {
-                    "pds_url" | "base_url" | "instance" => default_server.clone(),
-                    _ => String::new(),
-                })
+            let value = match field.name {
+                _ if field.secret => String::new(),
+                "pds_url" | "base_url" | "instance" => server.clone(),
+                name => returned.value(name).unwrap_or_default(),
             };
             let hint_id = format!("{}-hint", field.name);
             let error_id = format!("{}-error", field.name);
@@ -176,7 +176,7 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
                 <p class="notice notice-limit">{reason} " " <a href="/dashboard/billing">"See plans"</a></p>
             })}
             {form_error.map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <form class="auth-form" method=method action=action data-platform=platform.slug()>
+            <form class="auth-form" method="post" action=action data-platform=platform.slug()>
                 {form.reconnect.clone().map(|target| view! { <input type="hidden" name="account" value=target.id/> })}
                 {inputs}
                 <div class="form-actions">

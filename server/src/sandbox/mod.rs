@@ -5,6 +5,7 @@
 //! and points every platform without credentials at it; the tests run it on a port of their own
 //! and make it fail on purpose.
 
+mod bounded;
 mod pages;
 pub mod shapes;
 mod tokens;
@@ -23,11 +24,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use bounded::Bounded;
 use shapes::{person, Person};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokens::{Claims, Signer, TokenKind};
+use tokens::{new_grant, Claims, Signer, TokenKind};
 use url::Url;
 
 pub use engine::providers::{
@@ -84,6 +86,8 @@ struct AuthRequest {
 
 #[derive(Debug, Clone)]
 struct Grant {
+    /// The consent's grant: every token issued from it (and refreshed from those) carries it.
+    id: String,
     platform: Platform,
     client_id: String,
     redirect_uri: String,
@@ -94,27 +98,78 @@ struct Grant {
     expires_at: i64,
 }
 
-#[derive(Debug, Default)]
+/// A Mastodon app registered on the sandbox's instance.
+#[derive(Debug, Clone)]
+struct MastodonApp {
+    secret: String,
+    redirect_uri: String,
+}
+
+/// How long Bluesky's PDS keeps accepting a refresh token after its first use (its
+/// `REFRESH_GRACE_MS`), answering every reuse with the same next refresh token.
+const BLUESKY_REFRESH_GRACE: i64 = 2 * 60 * 60;
+/// The most the sandbox remembers of each kind: its memory is bounded whatever it is sent.
+const REMEMBERED: usize = 20_000;
+
+#[derive(Debug)]
 struct SandboxState {
-    requests: HashMap<String, AuthRequest>,
-    codes: HashMap<String, Grant>,
-    spent_refresh_tokens: HashSet<String>,
+    requests: Bounded<String, AuthRequest>,
+    codes: Bounded<String, Grant>,
+    /// Refresh tokens of strictly rotating platforms that were used (and may not be again).
+    spent_refresh_tokens: Bounded<String, ()>,
+    /// Bluesky refresh tokens used once: the next one handed out, and until when reuse works.
+    bluesky_rotations: Bounded<String, (String, i64)>,
     /// Tokens of (platform, person) issued before this time are revoked.
     revoked: HashMap<(Platform, String), i64>,
+    /// Tokens revoked one by one, and grants revoked as a whole.
+    revoked_tokens: Bounded<String, ()>,
+    revoked_grants: Bounded<String, ()>,
+    /// The last access and refresh token each (platform, person) was given.
+    last_issued: HashMap<(Platform, &'static str), Issued>,
     /// Access tokens a consent asked to be refused by the profile endpoint.
-    poisoned: HashSet<String>,
+    poisoned: Bounded<String, ()>,
     failures: HashMap<(Platform, Endpoint), Failure>,
     calls: HashMap<(Platform, Endpoint), u64>,
-    mastodon_apps: HashMap<String, String>,
+    mastodon_apps: Bounded<String, MastodonApp>,
     access_ttl: HashMap<Platform, i64>,
     /// Every platform call waits this long before answering (to see Plugboard cope with slowness).
     latency: Option<Duration>,
+}
+
+impl SandboxState {
+    fn new() -> SandboxState {
+        SandboxState {
+            requests: Bounded::new(REMEMBERED),
+            codes: Bounded::new(REMEMBERED),
+            spent_refresh_tokens: Bounded::new(REMEMBERED * 5),
+            bluesky_rotations: Bounded::new(REMEMBERED),
+            revoked: HashMap::new(),
+            revoked_tokens: Bounded::new(REMEMBERED),
+            revoked_grants: Bounded::new(REMEMBERED),
+            last_issued: HashMap::new(),
+            poisoned: Bounded::new(REMEMBERED),
+            failures: HashMap::new(),
+            calls: HashMap::new(),
+            mastodon_apps: Bounded::new(1000),
+            access_ttl: HashMap::new(),
+            latency: None,
+        }
+    }
+}
+
+/// The tokens a (platform, person) was last given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Issued {
+    pub access: Option<String>,
+    pub refresh: Option<String>,
 }
 
 #[derive(Clone)]
 pub struct Sandbox {
     signer: Signer,
     state: Arc<Mutex<SandboxState>>,
+    /// The base URL of the Plugboard these platforms registered (the only redirect they allow).
+    registered: Url,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -133,11 +188,22 @@ fn random_id() -> String {
 
 impl Sandbox {
     /// `key` signs the sandbox's tokens: keep it across restarts and they stay valid.
-    pub fn new(key: [u8; 32]) -> Sandbox {
+    /// `registered` is the base URL of the Plugboard whose callbacks these platforms accept.
+    pub fn new(key: [u8; 32], registered: Url) -> Sandbox {
         Sandbox {
             signer: Signer::new(key),
-            state: Arc::new(Mutex::new(SandboxState::default())),
+            state: Arc::new(Mutex::new(SandboxState::new())),
+            registered,
         }
+    }
+
+    /// The callback a platform registered for Plugboard (OAuth apps register exact URIs).
+    fn registered_callback(&self, platform: Platform) -> String {
+        format!(
+            "{}/api/v1/auth/{}/callback",
+            self.registered.as_str().trim_end_matches('/'),
+            platform.slug()
+        )
     }
 
     pub fn router(&self) -> Router {
@@ -183,13 +249,32 @@ impl Sandbox {
             .is_some()
     }
 
+    /// Whether the platform would accept this refresh token now (genuine, unexpired, unrevoked,
+    /// not already spent on a rotating platform).
+    pub fn accepts_refresh(&self, platform: Platform, refresh_token: &str) -> bool {
+        let spent = self.with_state(|s| s.spent_refresh_tokens.contains(&refresh_token.to_owned()));
+        !spent
+            && self
+                .check(refresh_token, platform, TokenKind::Refresh)
+                .is_some()
+    }
+
+    /// The tokens a sandbox person was last given on a platform.
+    pub fn last_issued(&self, platform: Platform, person_key: &str) -> Issued {
+        let key = person(person_key).key;
+        self.with_state(|s| s.last_issued.get(&(platform, key)).cloned())
+            .unwrap_or_default()
+    }
+
     /// Makes every platform answer only after `latency` (`None`: at once).
     pub fn set_latency(&self, latency: Option<Duration>) {
         self.with_state(|s| s.latency = latency);
     }
 
-    /// Issues access tokens for `platform` that live `seconds` (to see refreshes happen).
+    /// Issues access tokens for `platform` that live `seconds` (to see refreshes happen), at
+    /// least one second and at most a year.
     pub fn set_access_ttl(&self, platform: Platform, seconds: i64) {
+        let seconds = seconds.clamp(1, 365 * 86_400);
         self.with_state(|s| s.access_ttl.insert(platform, seconds));
     }
 
@@ -206,7 +291,13 @@ impl Sandbox {
         } else {
             TokenKind::Access
         };
-        self.issue(platform, kind, person(person_key), ttl_seconds)
+        self.issue(
+            platform,
+            kind,
+            person(person_key),
+            ttl_seconds,
+            &new_grant(),
+        )
     }
 
     fn count(&self, platform: Platform, endpoint: Endpoint) -> Option<Failure> {
@@ -227,42 +318,87 @@ impl Sandbox {
         })
     }
 
+    /// A token of `grant`, remembered as the person's latest of its kind.
     fn issue(
         &self,
         platform: Platform,
         kind: TokenKind,
         person: Person,
         ttl: Option<i64>,
+        grant: &str,
+    ) -> String {
+        self.issue_for(platform, kind, person, ttl, grant, "")
+    }
+
+    /// The same, for a `subject` that is not the person (a Facebook Page).
+    fn issue_for(
+        &self,
+        platform: Platform,
+        kind: TokenKind,
+        person: Person,
+        ttl: Option<i64>,
+        grant: &str,
+        subject: &str,
     ) -> String {
         let issued_at = now();
-        self.signer.issue(&Claims {
+        let token = self.signer.issue(&Claims {
             platform,
             kind,
             identity: person.key.to_owned(),
             issued_at,
-            expires_at: ttl.map_or(i64::MAX, |ttl| issued_at + ttl),
-        })
+            expires_at: ttl.map_or(i64::MAX, |ttl| issued_at.saturating_add(ttl)),
+            grant: grant.to_owned(),
+            subject: subject.to_owned(),
+        });
+        self.with_state(|s| {
+            let issued = s.last_issued.entry((platform, person.key)).or_default();
+            match kind {
+                TokenKind::Access => issued.access = Some(token.clone()),
+                TokenKind::Refresh => issued.refresh = Some(token.clone()),
+            }
+        });
+        token
     }
 
     /// A token's claims, if it is genuine, of this platform and kind, unexpired and unrevoked.
     fn check(&self, token: &str, platform: Platform, kind: TokenKind) -> Option<Claims> {
         let claims = self.signer.verify(token)?;
-        let revoked_at =
-            self.with_state(|s| s.revoked.get(&(platform, claims.identity.clone())).copied());
+        let revoked = self.with_state(|s| {
+            let person_revoked = s
+                .revoked
+                .get(&(platform, claims.identity.clone()))
+                .is_some_and(|at| claims.issued_at < *at);
+            person_revoked
+                || s.revoked_tokens.contains(&token.to_owned())
+                || s.revoked_grants.contains(&claims.grant)
+        });
         let ok = claims.platform == platform
             && claims.kind == kind
             && claims.expires_at > now()
-            && revoked_at.is_none_or(|at| claims.issued_at >= at);
+            && !revoked;
         ok.then_some(claims)
     }
 
     /// A fresh token set in the platform's shape, with a refresh token where it issues one.
-    fn token_response(&self, platform: Platform, person: Person, scope: &str) -> Value {
+    fn token_response(
+        &self,
+        platform: Platform,
+        person: Person,
+        scope: &str,
+        grant: &str,
+    ) -> Value {
         let spec = providers::spec(platform);
         let ttl = self.access_ttl(platform);
-        let access = self.issue(platform, TokenKind::Access, person, ttl);
-        let refresh = (spec.refresh == RefreshStyle::RefreshToken)
-            .then(|| self.issue(platform, TokenKind::Refresh, person, Some(365 * 86_400)));
+        let access = self.issue(platform, TokenKind::Access, person, ttl, grant);
+        let refresh = (spec.refresh == RefreshStyle::RefreshToken).then(|| {
+            self.issue(
+                platform,
+                TokenKind::Refresh,
+                person,
+                Some(365 * 86_400),
+                grant,
+            )
+        });
         shapes::token_success(
             platform,
             &access,
@@ -318,8 +454,14 @@ async fn failure_response(
             json_response(status, body)
         }
         Failure::RateLimited => {
-            let (status, body) = shapes::rate_limited(platform);
-            json_response(status, body)
+            let (status, headers, body) = shapes::rate_limited(platform);
+            let mut response = json_response(status, body);
+            for (name, value) in headers {
+                if let Ok(value) = header::HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
         }
     })
 }
@@ -451,7 +593,9 @@ async fn dispatch(
     if get_api(spec.refresh_path.as_deref()) {
         return meta_refresh(&sandbox, platform, &call).await;
     }
-    if get_api(spec.profile.as_ref().map(|p| p.path.as_str())) {
+    if get_api(spec.profile.as_ref().map(|p| p.path.as_str()))
+        || get_api(spec.verify_path.as_deref())
+    {
         return profile(&sandbox, platform, &call).await;
     }
     if is(&spec.revoke_url) {
@@ -478,12 +622,21 @@ fn authorize(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
         .to_owned();
     let redirect_uri = call.param("redirect_uri").unwrap_or_default().to_owned();
     let state = call.param("state").unwrap_or_default().to_owned();
-    let callback_suffix = format!("/api/v1/auth/{}/callback", platform.slug());
+    // Platforms compare the redirect URI with the one the app registered, exactly.
+    let registered = if platform == Platform::Mastodon {
+        sandbox.with_state(|s| {
+            s.mastodon_apps
+                .get(&client_id)
+                .map(|app| app.redirect_uri.clone())
+        })
+    } else {
+        Some(sandbox.registered_callback(platform))
+    };
     let problem = if call.param("response_type") != Some("code") {
         Some("response_type must be code")
     } else if client_id.is_empty() {
         Some("the client id is missing")
-    } else if !redirect_uri.ends_with(&callback_suffix) {
+    } else if registered.as_deref() != Some(redirect_uri.as_str()) {
         Some("redirect_uri is not the registered callback")
     } else if state.is_empty() {
         Some("state is missing")
@@ -548,6 +701,7 @@ async fn consent(State(sandbox): State<Sandbox>, Form(form): Form<ConsentForm>) 
                 s.codes.insert(
                     code.clone(),
                     Grant {
+                        id: new_grant(),
                         platform: request.platform,
                         client_id: request.client_id.clone(),
                         redirect_uri: request.redirect_uri.clone(),
@@ -572,7 +726,11 @@ async fn consent(State(sandbox): State<Sandbox>, Form(form): Form<ConsentForm>) 
 
 fn expected_secret(sandbox: &Sandbox, platform: Platform, client_id: &str) -> Option<String> {
     if platform == Platform::Mastodon {
-        sandbox.with_state(|s| s.mastodon_apps.get(client_id).cloned())
+        sandbox.with_state(|s| {
+            s.mastodon_apps
+                .get(&client_id.to_owned())
+                .map(|app| app.secret.clone())
+        })
     } else {
         (client_id == format!("sandbox-{}", platform.slug()))
             .then(|| SANDBOX_CLIENT_SECRET.to_owned())
@@ -635,7 +793,13 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
             }
             let body = if matches!(platform, Platform::Threads | Platform::Instagram) {
                 // A short-lived token, to be traded for a long-lived one.
-                let short = sandbox.issue(platform, TokenKind::Access, grant.person, Some(3600));
+                let short = sandbox.issue(
+                    platform,
+                    TokenKind::Access,
+                    grant.person,
+                    Some(3600),
+                    &grant.id,
+                );
                 shapes::token_success(
                     platform,
                     &short,
@@ -646,7 +810,7 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                     &grant.scope,
                 )
             } else {
-                sandbox.token_response(platform, grant.person, &grant.scope)
+                sandbox.token_response(platform, grant.person, &grant.scope, &grant.id)
             };
             if grant.simulate == Some(Failure::Unauthorized) {
                 // The profile endpoint will refuse this token (and what it is traded for).
@@ -655,7 +819,7 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
-                sandbox.with_state(|s| s.poisoned.insert(access));
+                sandbox.with_state(|s| s.poisoned.insert(access, ()));
             }
             Json(body).into_response()
         }
@@ -666,8 +830,11 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                 return json_response(status, body);
             };
             if spec.refresh_rotates {
-                let reused =
-                    sandbox.with_state(|s| !s.spent_refresh_tokens.insert(presented.clone()));
+                let reused = sandbox.with_state(|s| {
+                    let spent = s.spent_refresh_tokens.contains(&presented);
+                    s.spent_refresh_tokens.insert(presented.clone(), ());
+                    spent
+                });
                 if reused {
                     let (status, body) = shapes::invalid_grant(platform, true);
                     return json_response(status, body);
@@ -675,11 +842,17 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
             }
             let person = person(&claims.identity);
             let ttl = sandbox.access_ttl(platform);
-            let access = sandbox.issue(platform, TokenKind::Access, person, ttl);
+            let access = sandbox.issue(platform, TokenKind::Access, person, ttl, &claims.grant);
             // Rotating platforms hand out a new refresh token; the others keep the old one valid.
-            let refresh = spec
-                .refresh_rotates
-                .then(|| sandbox.issue(platform, TokenKind::Refresh, person, Some(365 * 86_400)));
+            let refresh = spec.refresh_rotates.then(|| {
+                sandbox.issue(
+                    platform,
+                    TokenKind::Refresh,
+                    person,
+                    Some(365 * 86_400),
+                    &claims.grant,
+                )
+            });
             let scope = spec.scopes.join(&spec.scope_separator);
             Json(shapes::refresh_success(
                 platform,
@@ -720,10 +893,11 @@ async fn exchange(sandbox: &Sandbox, platform: Platform, call: &Call) -> Respons
                 TokenKind::Access,
                 person(&claims.identity),
                 sandbox.access_ttl(platform),
+                &claims.grant,
             );
             sandbox.with_state(|s| {
-                if s.poisoned.contains(presented) {
-                    s.poisoned.insert(long.clone());
+                if s.poisoned.contains(&presented.to_owned()) {
+                    s.poisoned.insert(long.clone(), ());
                 }
             });
             let mut body = json!({"access_token": long, "token_type": "bearer"});
@@ -758,7 +932,13 @@ async fn meta_refresh(sandbox: &Sandbox, platform: Platform, call: &Call) -> Res
     ) {
         Some(claims) => {
             let ttl = sandbox.access_ttl(platform);
-            let token = sandbox.issue(platform, TokenKind::Access, person(&claims.identity), ttl);
+            let token = sandbox.issue(
+                platform,
+                TokenKind::Access,
+                person(&claims.identity),
+                ttl,
+                &claims.grant,
+            );
             Json(json!({"access_token": token, "token_type": "bearer", "expires_in": ttl}))
                 .into_response()
         }
@@ -777,6 +957,10 @@ async fn profile(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response
     }
     let token = call.bearer().unwrap_or_default();
     let poisoned = sandbox.with_state(|s| s.poisoned.contains(&token));
+    if let Some(page) = page_of(sandbox, platform, &token) {
+        // A Page's own token asks about the Page (Facebook's verify call).
+        return Json(page).into_response();
+    }
     let Some(claims) = sandbox
         .check(&token, platform, TokenKind::Access)
         .filter(|_| !poisoned)
@@ -790,12 +974,31 @@ async fn profile(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response
         // Each Page has a token of its own, which does not expire.
         if let Some(pages) = body.get_mut("data").and_then(Value::as_array_mut) {
             for page in pages {
-                page["access_token"] =
-                    json!(sandbox.issue(platform, TokenKind::Access, person, None));
+                let page_id = page["id"].as_str().unwrap_or_default().to_owned();
+                page["access_token"] = json!(sandbox.issue_for(
+                    platform,
+                    TokenKind::Access,
+                    person,
+                    None,
+                    &claims.grant,
+                    &page_id,
+                ));
             }
         }
     }
     Json(body).into_response()
+}
+
+/// Facebook's `/me` with a Page's own token: the Page.
+fn page_of(sandbox: &Sandbox, platform: Platform, token: &str) -> Option<Value> {
+    let claims = sandbox.check(token, platform, TokenKind::Access)?;
+    if claims.subject.is_empty() {
+        return None;
+    }
+    let (id, name, _) = shapes::facebook_pages(person(&claims.identity))
+        .into_iter()
+        .find(|(id, _, _)| *id == claims.subject)?;
+    Some(json!({"id": id, "name": name}))
 }
 
 async fn revoke(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
@@ -810,7 +1013,14 @@ async fn revoke(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response 
         .or_else(|| call.bearer())
         .unwrap_or_default();
     if let Some(claims) = sandbox.signer.verify(&presented) {
-        sandbox.revoke(platform, &claims.identity);
+        let refresh = claims.kind == TokenKind::Refresh;
+        sandbox.with_state(|s| {
+            if shapes::revocation_ends_grant(platform, refresh) {
+                s.revoked_grants.insert(claims.grant.clone(), ());
+            } else {
+                s.revoked_tokens.insert(presented.clone(), ());
+            }
+        });
     }
     match platform {
         Platform::Reddit => StatusCode::NO_CONTENT.into_response(),
@@ -854,7 +1064,11 @@ fn register_app(sandbox: &Sandbox, call: &Call) -> Response {
     };
     let client_id = format!("mastodon-app-{}", random_id());
     let secret = random_id();
-    sandbox.with_state(|s| s.mastodon_apps.insert(client_id.clone(), secret.clone()));
+    let app = MastodonApp {
+        secret: secret.clone(),
+        redirect_uri: redirect.to_owned(),
+    };
+    sandbox.with_state(|s| s.mastodon_apps.insert(client_id.clone(), app));
     Json(json!({
         "id": "1", "name": "Plugboard", "website": call.param("website"), "redirect_uri": redirect,
         "client_id": client_id, "client_secret": secret, "vapid_key": "sandbox",
@@ -880,24 +1094,36 @@ fn bluesky_inner(jwt: &str) -> Option<String> {
 
 async fn bluesky(sandbox: &Sandbox, call: &Call) -> Response {
     let platform = Platform::Bluesky;
-    let session = |person: Person| {
+    // A session: a new access JWT, with the given refresh token (or a new one) of `grant`.
+    let session = |person: Person, grant: &str, refresh: Option<String>| {
         let access = sandbox.issue(
             platform,
             TokenKind::Access,
             person,
             sandbox.access_ttl(platform),
+            grant,
         );
-        let refresh = sandbox.issue(platform, TokenKind::Refresh, person, Some(90 * 86_400));
-        let access_exp = sandbox
-            .signer
-            .verify(&access)
-            .map(|c| c.expires_at)
-            .unwrap_or_default();
+        let refresh = refresh.unwrap_or_else(|| {
+            sandbox.issue(
+                platform,
+                TokenKind::Refresh,
+                person,
+                Some(90 * 86_400),
+                grant,
+            )
+        });
+        let exp = |token: &str| {
+            sandbox
+                .signer
+                .verify(token)
+                .map(|c| c.expires_at)
+                .unwrap_or_default()
+        };
         json!({
             "did": shapes::bluesky_did(person),
             "handle": format!("{}.bsky.social", person.handle.replace('_', "-")),
-            "accessJwt": bluesky_jwt(&access, access_exp, person),
-            "refreshJwt": bluesky_jwt(&refresh, now() + 90 * 86_400, person),
+            "accessJwt": bluesky_jwt(&access, exp(&access), person),
+            "refreshJwt": bluesky_jwt(&refresh, exp(&refresh), person),
             "active": true,
         })
     };
@@ -931,7 +1157,7 @@ async fn bluesky(sandbox: &Sandbox, call: &Call) -> Response {
                     json!({"error": "AuthenticationRequired", "message": "Invalid identifier or password"}),
                 );
             }
-            Json(session(who)).into_response()
+            Json(session(who, &new_grant(), None)).into_response()
         }
         "/xrpc/com.atproto.server.refreshSession" => {
             if let Some(failure) = sandbox.count(platform, Endpoint::Refresh) {
@@ -940,18 +1166,53 @@ async fn bluesky(sandbox: &Sandbox, call: &Call) -> Response {
                 }
             }
             let inner = call.bearer().and_then(|jwt| bluesky_inner(&jwt));
-            let claims = inner
-                .as_deref()
-                .and_then(|t| sandbox.check(t, platform, TokenKind::Refresh));
-            let fresh =
-                inner.is_some_and(|t| sandbox.with_state(|s| s.spent_refresh_tokens.insert(t)));
-            match claims {
-                Some(claims) if fresh => Json(session(person(&claims.identity))).into_response(),
-                _ => json_response(
+            let Some((inner, claims)) = inner.and_then(|t| {
+                let claims = sandbox.check(&t, platform, TokenKind::Refresh)?;
+                Some((t, claims))
+            }) else {
+                return json_response(
                     StatusCode::BAD_REQUEST,
                     json!({"error": "ExpiredToken", "message": "Token has been revoked"}),
-                ),
+                );
+            };
+            // As Bluesky's PDS does: the first use rotates the refresh token and starts a grace
+            // period in which every reuse is answered with the same next token; after it, the
+            // old token is revoked.
+            let now = now();
+            let earlier = sandbox.with_state(|s| s.bluesky_rotations.get(&inner).cloned());
+            let next = match earlier {
+                Some((next, grace_until)) if now < grace_until => next,
+                Some(_) => {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": "ExpiredToken", "message": "Token has been revoked"}),
+                    )
+                }
+                None => {
+                    let next = sandbox.issue(
+                        platform,
+                        TokenKind::Refresh,
+                        person(&claims.identity),
+                        Some(90 * 86_400),
+                        &claims.grant,
+                    );
+                    sandbox.with_state(|s| {
+                        s.bluesky_rotations
+                            .insert(inner, (next.clone(), now + BLUESKY_REFRESH_GRACE))
+                    });
+                    next
+                }
+            };
+            Json(session(person(&claims.identity), &claims.grant, Some(next))).into_response()
+        }
+        "/xrpc/com.atproto.server.deleteSession" => {
+            // Ends the session of the refresh token presented, idempotently.
+            if let Some(inner) = call.bearer().and_then(|jwt| bluesky_inner(&jwt)) {
+                if sandbox.signer.verify(&inner).is_some() {
+                    sandbox.with_state(|s| s.revoked_tokens.insert(inner, ()));
+                }
             }
+            StatusCode::OK.into_response()
         }
         "/xrpc/app.bsky.actor.getProfile" => {
             if let Some(failure) = sandbox.count(platform, Endpoint::Profile) {
@@ -1100,43 +1361,53 @@ struct ControlForm {
 }
 
 /// The sandbox page's buttons: revoke a person's tokens, make calls fail, shorten token lives.
-async fn control(State(sandbox): State<Sandbox>, Form(form): Form<ControlForm>) -> Response {
+/// Only a signed-in person may use them (the routes are behind the app's sessions), and every
+/// field must name something that exists.
+async fn control(
+    State(sandbox): State<Sandbox>,
+    _signed_in: crate::web::session_user::SignedIn,
+    Form(form): Form<ControlForm>,
+) -> Response {
+    let refused = |what: &str| (StatusCode::BAD_REQUEST, format!("unknown {what}")).into_response();
     let Some(platform) = Platform::from_slug(&form.platform) else {
-        return (StatusCode::BAD_REQUEST, "unknown platform").into_response();
+        return refused("platform");
     };
     match form.action.as_str() {
-        "revoke" => sandbox.revoke(platform, &form.person),
+        "revoke" => match shapes::PEOPLE.iter().find(|p| p.key == form.person) {
+            Some(who) => sandbox.revoke(platform, who.key),
+            None => return refused("person"),
+        },
         "fail" => {
             let endpoint = match form.endpoint.as_str() {
+                "token" => Endpoint::Token,
                 "refresh" => Endpoint::Refresh,
                 "profile" => Endpoint::Profile,
                 "credentials" => Endpoint::Credentials,
                 "revoke" => Endpoint::Revoke,
-                _ => Endpoint::Token,
+                _ => return refused("call"),
             };
-            match Failure::parse(&form.failure) {
-                Some(failure) => sandbox.fail(platform, endpoint, failure),
-                None => sandbox.with_state(|s| {
+            match (form.failure.as_str(), Failure::parse(&form.failure)) {
+                ("", _) => sandbox.with_state(|s| {
                     s.failures
                         .retain(|(p, e), _| !(*p == platform && *e == endpoint))
                 }),
+                (_, Some(failure)) => sandbox.fail(platform, endpoint, failure),
+                (_, None) => return refused("failure"),
             }
         }
-        "latency" => {
-            let millis = form
-                .seconds
-                .parse::<f64>()
-                .ok()
-                .filter(|s| *s > 0.0)
-                .map(|s| Duration::from_secs_f64(s.min(60.0)));
-            sandbox.set_latency(millis);
-        }
-        "ttl" => {
-            if let Ok(seconds) = form.seconds.parse::<i64>() {
-                sandbox.set_access_ttl(platform, seconds.max(1));
+        "latency" => match form.seconds.trim().parse::<f64>() {
+            Ok(seconds) if (0.0..=60.0).contains(&seconds) => {
+                sandbox.set_latency((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
             }
-        }
-        _ => return (StatusCode::BAD_REQUEST, "unknown action").into_response(),
+            _ => return refused("number of seconds (0 to 60)"),
+        },
+        "ttl" => match form.seconds.trim().parse::<i64>() {
+            Ok(seconds) if (1..=365 * 86_400).contains(&seconds) => {
+                sandbox.set_access_ttl(platform, seconds)
+            }
+            _ => return refused("number of seconds (1 to a year)"),
+        },
+        _ => return refused("action"),
     }
     Redirect::to("/sandbox").into_response()
 }

@@ -376,20 +376,64 @@ pub fn outage() -> (StatusCode, &'static str) {
     )
 }
 
-pub fn rate_limited(platform: Platform) -> (StatusCode, Value) {
-    match platform {
-        Platform::TikTok => (
-            StatusCode::TOO_MANY_REQUESTS,
-            json!({"data": {}, "error": {"code": "rate_limit_exceeded", "message": "Too many requests", "log_id": "sandbox"}}),
+/// How long the sandbox's platforms ask to be left alone when rate limiting.
+pub const RATE_LIMIT_WAIT: i64 = 600;
+
+/// A 429 in the platform's shape, with the platform's own signal of when to come back: X's
+/// `x-rate-limit-reset` (a Unix time), Reddit's `x-ratelimit-reset` (seconds) with `Retry-After`,
+/// Mastodon's `x-ratelimit-reset` (a timestamp), Telegram's `parameters.retry_after`, and
+/// `Retry-After` for Slack and Bluesky. TikTok and Pinterest send none.
+pub fn rate_limited(platform: Platform) -> (StatusCode, Vec<(&'static str, String)>, Value) {
+    let wait = RATE_LIMIT_WAIT;
+    let at = chrono::Utc::now() + chrono::Duration::seconds(wait);
+    let (headers, body) = match platform {
+        Platform::X => (
+            vec![("x-rate-limit-reset", at.timestamp().to_string())],
+            json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}),
+        ),
+        Platform::Reddit => (
+            vec![
+                ("x-ratelimit-reset", wait.to_string()),
+                ("retry-after", wait.to_string()),
+            ],
+            json!({"message": "Too Many Requests", "error": 429}),
+        ),
+        Platform::Mastodon => (
+            vec![("x-ratelimit-reset", at.to_rfc3339())],
+            json!({"error": "Too many requests"}),
+        ),
+        Platform::Telegram => (
+            vec![],
+            json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {wait}"), "parameters": {"retry_after": wait}}),
         ),
         Platform::Slack => (
-            StatusCode::TOO_MANY_REQUESTS,
+            vec![("retry-after", wait.to_string())],
             json!({"ok": false, "error": "ratelimited"}),
         ),
+        Platform::Bluesky => (
+            vec![("retry-after", wait.to_string())],
+            json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}),
+        ),
+        Platform::TikTok => (
+            vec![],
+            json!({"data": {}, "error": {"code": "rate_limit_exceeded", "message": "Too many requests", "log_id": "sandbox"}}),
+        ),
         _ => (
-            StatusCode::TOO_MANY_REQUESTS,
+            vec![],
             json!({"error": "rate_limit_exceeded", "error_description": "Too Many Requests"}),
         ),
+    };
+    (StatusCode::TOO_MANY_REQUESTS, headers, body)
+}
+
+/// Whether revoking a token of this kind ends the whole grant, as each platform documents:
+/// Google revokes the grant whichever token it is given, Reddit when given the refresh token,
+/// TikTok's revocation disconnects the app; X, LinkedIn, Slack and Mastodon revoke the token named.
+pub fn revocation_ends_grant(platform: Platform, refresh_token: bool) -> bool {
+    match platform {
+        Platform::YouTube | Platform::TikTok => true,
+        Platform::Reddit => refresh_token,
+        _ => false,
     }
 }
 

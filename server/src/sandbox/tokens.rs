@@ -33,6 +33,21 @@ pub struct Claims {
     pub identity: String,
     pub issued_at: i64,
     pub expires_at: i64,
+    /// The consent (grant) the token descends from: revoking a grant revokes all its tokens.
+    pub grant: String,
+    /// What the token is for, when not the person (a Facebook Page's id); empty otherwise.
+    pub subject: String,
+}
+
+/// A new grant's id.
+pub fn new_grant() -> String {
+    format!("{:x}", rand::random::<u64>())
+}
+
+/// Whether a piece of a claim can travel in a token (the token is dot-separated).
+fn fits(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }
 
 #[derive(Clone)]
@@ -57,15 +72,24 @@ impl Signer {
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// A signed token carrying `claims` and a nonce of its own (its id, for revoking it alone).
     pub fn issue(&self, claims: &Claims) -> String {
+        assert!(
+            [&claims.identity, &claims.grant, &claims.subject]
+                .iter()
+                .all(|part| fits(part)),
+            "sandbox claims are plain words"
+        );
         let nonce: u64 = rand::random();
         let payload = format!(
-            "sbx.{}.{}.{}.{}.{}.{nonce:x}",
+            "sbx.{}.{}.{}.{}.{}.{}.{}.{nonce:x}",
             claims.platform.slug(),
             claims.kind.tag(),
             claims.identity,
             claims.issued_at,
-            claims.expires_at
+            claims.expires_at,
+            claims.grant,
+            claims.subject,
         );
         let mac = self.mac(&payload);
         format!("{payload}.{mac}")
@@ -79,7 +103,8 @@ impl Signer {
             return None;
         }
         let parts: Vec<&str> = payload.split('.').collect();
-        let [prefix, platform, kind, identity, issued_at, expires_at, _nonce] = parts.as_slice()
+        let [prefix, platform, kind, identity, issued_at, expires_at, grant, subject, _nonce] =
+            parts.as_slice()
         else {
             return None;
         };
@@ -96,6 +121,8 @@ impl Signer {
             identity: (*identity).to_owned(),
             issued_at: issued_at.parse().ok()?,
             expires_at: expires_at.parse().ok()?,
+            grant: (*grant).to_owned(),
+            subject: (*subject).to_owned(),
         })
     }
 }
@@ -115,6 +142,8 @@ mod tests {
             identity: "ada".into(),
             issued_at: 100,
             expires_at: 200,
+            grant: "g1".into(),
+            subject: String::new(),
         }
     }
 

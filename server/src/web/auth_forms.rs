@@ -72,8 +72,25 @@ async fn start_session(state: &AppState, session: &Session, user: &User) -> Resu
 pub async fn sign_up(
     State(state): State<AppState>,
     session: Session,
+    parts: RequestParts,
     Form(credentials): Form<Credentials>,
 ) -> Response {
+    if !state.config.open_sign_up {
+        return back_to_form("sign_up", "sign_up_closed", &credentials, &[]);
+    }
+    // Creating an account costs a password hash: a client address gets a few per hour.
+    let ip = client_ip(&parts.0, state.config.trust_forwarded_for);
+    match engine::sign_in_throttle::begin_sign_up(&state.db, &ip, chrono::Utc::now()).await {
+        Ok(engine::sign_in_throttle::Verdict::Allowed) => {}
+        Ok(engine::sign_in_throttle::Verdict::Throttled { .. }) => {
+            tracing::warn!(client_ip = %ip, "sign-up throttled");
+            return back_to_form("sign_up", "sign_up_throttled", &credentials, &[]);
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "sign-up throttle failed");
+            return back_to_form("sign_up", "server_error", &credentials, &[]);
+        }
+    }
     let code = match users::sign_up(&state.db, &credentials.email, &credentials.password).await {
         Ok(user) => {
             return match start_session(&state, &session, &user).await {

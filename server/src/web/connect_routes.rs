@@ -12,6 +12,7 @@ use engine::users::CurrentUser;
 use engine::AppState;
 use secrecy::SecretString;
 use serde::Deserialize;
+use tower_sessions::Session;
 
 fn query(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
@@ -53,7 +54,8 @@ fn log_failure(platform: Platform, stage: &str, error: &ConnectError) {
 }
 
 /// Without a session, sign in first and come back to the same URL (a callback's code stays
-/// valid for minutes, so the connect can still finish).
+/// valid for minutes, so the connect can still finish). Only same-site paths pass the sign-in
+/// form's check; anything else lands on the connections page.
 fn sign_in_first(request_uri: &axum::http::Uri) -> Response {
     let back = request_uri
         .path_and_query()
@@ -66,25 +68,26 @@ fn no_such_platform() -> Response {
     (StatusCode::NOT_FOUND, "No such platform.").into_response()
 }
 
-#[derive(Deserialize)]
-pub struct StartQuery {
+#[derive(Deserialize, Default)]
+pub struct StartForm {
+    #[serde(default)]
     account: Option<String>,
+    #[serde(default)]
     instance: Option<String>,
 }
 
-/// `GET /api/v1/auth/<platform>/connect[?account=<id>][&instance=<host>]`
+/// `POST /api/v1/auth/<platform>/connect` (`account=<id>` to reconnect, `instance=<host>` for
+/// Mastodon). Starting a connect changes state (it issues a state and may register an app), so it
+/// is a form post from a Plugboard page, never a link another site can send a person to.
 pub async fn start(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-    Query(params): Query<StartQuery>,
-    user: Option<Extension<CurrentUser>>,
-    request: Request,
+    SignedIn(user): SignedIn,
+    session: Session,
+    Form(params): Form<StartForm>,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
-    };
-    let Some(Extension(CurrentUser(user))) = user else {
-        return sign_in_first(request.uri());
     };
     let account = params.account.filter(|a| !a.is_empty());
     let instance = params.instance.filter(|i| !i.trim().is_empty());
@@ -113,11 +116,8 @@ pub async fn start(
             log_failure(platform, "start", &error);
             if platform == Platform::Mastodon {
                 if let Some((field, code)) = error.field_error() {
-                    let back = query(&[
-                        ("field", field),
-                        ("error", code),
-                        ("instance", instance.as_deref().unwrap_or_default()),
-                    ]);
+                    keep_typed_server(&session, platform, instance.as_deref()).await;
+                    let back = query(&[("field", field), ("error", code)]);
                     return Redirect::to(&format!("/dashboard/connections/new/mastodon?{back}"))
                         .into_response();
                 }
@@ -179,15 +179,34 @@ pub struct CredentialsForm {
 }
 
 impl CredentialsForm {
-    /// The fields worth keeping when the form comes back with an error. Secrets never travel.
+    /// The fields worth keeping in the link back to the form after an error. Secrets never
+    /// travel, and neither does a server (see [`keep_typed_server`]).
     fn kept(&self) -> Vec<(&'static str, &str)> {
         vec![
             ("account", &self.account),
             ("identifier", &self.identifier),
-            ("pds_url", &self.pds_url),
-            ("base_url", &self.base_url),
             ("api_user", &self.api_user),
         ]
+    }
+
+    /// The server typed for this platform, if any.
+    fn server(&self, platform: Platform) -> Option<&str> {
+        match platform {
+            Platform::Bluesky => Some(&self.pds_url),
+            Platform::Listmonk => Some(&self.base_url),
+            _ => None,
+        }
+    }
+}
+
+/// Keeps a server a person typed in their session for the form to show again: a link cannot put
+/// one there, so no link can choose where someone's credentials are sent.
+async fn keep_typed_server(session: &Session, platform: Platform, server: Option<&str>) {
+    let Some(server) = server.filter(|s| !s.trim().is_empty()) else {
+        return;
+    };
+    if let Err(err) = connect::keep_typed_server(session, platform, server).await {
+        tracing::warn!(error = %err, "could not keep the typed server for the form");
     }
 }
 
@@ -196,6 +215,7 @@ pub async fn credentials(
     State(app): State<AppState>,
     Path(slug): Path<String>,
     SignedIn(user): SignedIn,
+    session: Session,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
@@ -237,6 +257,7 @@ pub async fn credentials(
             } else {
                 code.to_owned()
             };
+            keep_typed_server(&session, platform, form.server(platform)).await;
             let mut pairs = form.kept();
             pairs.push(("field", field));
             pairs.push(("error", &code));

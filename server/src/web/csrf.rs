@@ -9,9 +9,22 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The instance's public origin (from `PLUGBOARD_BASE_URL`), accepted besides the request's own host.
+/// The instance's public origin (from `PLUGBOARD_BASE_URL`), accepted besides the request's own
+/// host reached with the same scheme.
 #[derive(Debug, Clone)]
-pub struct AllowedOrigin(pub String);
+pub struct AllowedOrigin {
+    pub origin: String,
+    pub scheme: String,
+}
+
+impl AllowedOrigin {
+    pub fn of(base_url: &url::Url) -> AllowedOrigin {
+        AllowedOrigin {
+            origin: base_url.origin().ascii_serialization(),
+            scheme: base_url.scheme().to_owned(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -19,7 +32,7 @@ pub enum Verdict {
     Refuse,
 }
 
-pub fn judge(method: &Method, headers: &HeaderMap, allowed_origin: &str) -> Verdict {
+pub fn judge(method: &Method, headers: &HeaderMap, allowed: &AllowedOrigin) -> Verdict {
     if matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
@@ -28,9 +41,11 @@ pub fn judge(method: &Method, headers: &HeaderMap, allowed_origin: &str) -> Verd
     }
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let origin = header_text("origin").filter(|o| *o != "null");
+    // Scheme, host and port: `http://host` is not the same site as `https://host`.
     let origin_is_ours = origin.is_some_and(|origin| {
-        origin == allowed_origin
-            || header_text("host").is_some_and(|host| host_of(origin) == Some(host))
+        origin == allowed.origin
+            || header_text("host")
+                .is_some_and(|host| origin == format!("{}://{host}", allowed.scheme))
     });
     match header_text("sec-fetch-site") {
         Some("same-origin" | "none") => Verdict::Allow,
@@ -45,17 +60,12 @@ pub fn judge(method: &Method, headers: &HeaderMap, allowed_origin: &str) -> Verd
     }
 }
 
-/// `https://example.com:8443` → `example.com:8443`.
-fn host_of(origin: &str) -> Option<&str> {
-    origin.split_once("://").map(|(_, host)| host)
-}
-
 pub async fn refuse_cross_site(
     State(allowed): State<AllowedOrigin>,
     request: Request,
     next: Next,
 ) -> Response {
-    match judge(request.method(), request.headers(), &allowed.0) {
+    match judge(request.method(), request.headers(), &allowed) {
         Verdict::Allow => next.run(request).await,
         Verdict::Refuse => {
             tracing::warn!(
@@ -85,7 +95,11 @@ mod tests {
         for (name, value) in headers {
             map.insert(*name, HeaderValue::from_static(value));
         }
-        judge(&method, &map, OURS)
+        judge(
+            &method,
+            &map,
+            &AllowedOrigin::of(&url::Url::parse(OURS).unwrap()),
+        )
     }
 
     #[test]
@@ -142,7 +156,17 @@ mod tests {
     }
 
     #[test]
-    fn without_fetch_metadata_the_origin_must_match_the_host() {
+    fn without_fetch_metadata_the_origin_must_match_the_host_and_scheme() {
+        assert_eq!(
+            judge_with(
+                Method::POST,
+                &[
+                    ("origin", "https://localhost:3000"),
+                    ("host", "localhost:3000")
+                ]
+            ),
+            Verdict::Allow
+        );
         assert_eq!(
             judge_with(
                 Method::POST,
@@ -151,7 +175,8 @@ mod tests {
                     ("host", "localhost:3000")
                 ]
             ),
-            Verdict::Allow
+            Verdict::Refuse,
+            "the instance is https: a plain-http page on the same host is another origin"
         );
         assert_eq!(
             judge_with(

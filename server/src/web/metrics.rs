@@ -35,12 +35,29 @@ fn allowed(app: &AppState, request: &Request) -> bool {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes())),
-        None => request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback()),
+        // A reverse proxy on this machine connects from loopback for anyone on the internet:
+        // a request that says it was forwarded is not a local one.
+        None => {
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback())
+                && !PROXY_HEADERS
+                    .iter()
+                    .any(|name| request.headers().contains_key(*name))
+        }
     }
 }
+
+/// Headers a proxy adds to what it forwards.
+const PROXY_HEADERS: &[&str] = &[
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+];
 
 pub async fn render(State(app): State<AppState>, request: Request) -> Response {
     if !allowed(&app, &request) {

@@ -8,7 +8,7 @@ mod connect_routes;
 pub mod csrf;
 mod disconnect_routes;
 pub mod metrics;
-mod session_user;
+pub(crate) mod session_user;
 mod settings_routes;
 mod webhook_routes;
 
@@ -48,6 +48,34 @@ impl FromRef<WebState> for AppState {
 }
 
 pub const SESSION_COOKIE: &str = "plugboard_session";
+/// Under https the cookie gets the `__Host-` prefix: browsers then keep it to this exact host,
+/// Secure, for every path, and no subdomain can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-plugboard_session";
+
+/// The session cookie's name for this instance.
+pub fn session_cookie_name(config: &engine::Config) -> &'static str {
+    if config.cookies_secure() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// Resolves the session (and the signed-in person) for every request of `router`.
+fn with_sessions(router: Router, state: &AppState) -> Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session_user::resolve,
+        ))
+        .layer(
+            SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+                .with_name(session_cookie_name(&state.config))
+                .with_same_site(SameSite::Lax)
+                .with_http_only(true)
+                .with_secure(state.config.cookies_secure()),
+        )
+}
 
 /// Where the built site (CSS, wasm, JS, public files) is, as cargo-leptos lays it out.
 pub fn leptos_options(listen_addr: SocketAddr) -> LeptosOptions {
@@ -83,7 +111,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/auth/sign-out", post(auth_forms::sign_out))
         .route(
             "/api/v1/auth/{platform}/connect",
-            get(connect_routes::start),
+            post(connect_routes::start),
         )
         .route(
             "/api/v1/auth/{platform}/callback",
@@ -127,17 +155,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             app::shell,
         ))
         .with_state(web_state)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session_user::resolve,
-        ))
-        .layer(
-            SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-                .with_name(SESSION_COOKIE)
-                .with_same_site(SameSite::Lax)
-                .with_http_only(true)
-                .with_secure(state.config.cookies_secure()),
-        );
+        // Pages, forms and server functions are a person's own (some show a secret once): no
+        // cache may keep them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let pages_and_functions = with_sessions(pages_and_functions, &state);
 
     let site_pkg = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
@@ -161,12 +185,25 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(api::router(state.clone()))
         .merge(pages_and_functions);
     if state.config.sandbox {
-        let sandbox = crate::sandbox::Sandbox::new(state.secrets.derive_key("sandbox"));
-        router = router.nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
+        let sandbox = crate::sandbox::Sandbox::new(
+            state.secrets.derive_key("sandbox"),
+            state.config.base_url.clone(),
+        );
+        // Sessions, so that only a signed-in person can work the sandbox's controls.
+        router = router.nest(
+            engine::providers::SANDBOX_PREFIX,
+            with_sessions(sandbox.router(), &state),
+        );
+    }
+    if state.config.cookies_secure() {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
     }
     router
         .layer(axum::middleware::from_fn_with_state(
-            csrf::AllowedOrigin(state.config.public_origin()),
+            csrf::AllowedOrigin::of(&state.config.base_url),
             csrf::refuse_cross_site,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))

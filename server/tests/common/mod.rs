@@ -355,7 +355,10 @@ pub struct Platforms {
 
 impl Platforms {
     pub async fn start() -> Platforms {
-        let sandbox = plugboard::sandbox::Sandbox::new(rand::random());
+        let sandbox = plugboard::sandbox::Sandbox::new(
+            rand::random(),
+            url::Url::parse(ORIGIN).expect("a URL"),
+        );
         let router = axum::Router::new().nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -513,10 +516,24 @@ pub async fn consent_at(authorize_url: &str, consent: Consent) -> String {
 }
 
 impl TestApp {
+    /// Presses a Connect (or Reconnect) button: a form post to the connect path, with the
+    /// fields written as the path's query (`?account=<id>`, `?instance=<url>`).
+    pub async fn start_connect(&self, start_path: &str, cookie: Option<&str>) -> TestResponse {
+        let (path, query) = start_path.split_once('?').unwrap_or((start_path, ""));
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_form(path, &fields, cookie).await
+    }
+
     /// Clicks Connect (or Reconnect) and follows the platform's consent screen; returns the
     /// callback's path and query, ready to be visited (or tampered with).
     pub async fn consent(&self, cookie: &str, start_path: &str, consent: Consent) -> String {
-        let start = self.get(start_path, Some(cookie)).await;
+        let start = self.start_connect(start_path, Some(cookie)).await;
         assert_eq!(
             start.status,
             StatusCode::SEE_OTHER,
