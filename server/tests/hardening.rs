@@ -177,6 +177,13 @@ async fn the_sandbox_controls_need_a_signed_in_person_and_sane_input() {
         anonymous.location()
     );
     let cookie = app.sign_up("ada@example.com").await;
+    let page = app.get("/sandbox", Some(&cookie)).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the sandbox's page, not the dashboard"
+    );
+    assert!(page.body.contains("Plugboard sandbox"));
     assert_eq!(
         control(revoke, Some(cookie.clone())).await.location(),
         "/sandbox"

@@ -1,10 +1,10 @@
 //! Resolves the session cookie to a user on every request and guards the dashboard.
 
-use app::pages::is_local_path;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::is_local_path;
 use engine::sessions::USER_ID_KEY;
 use engine::users::{self, CurrentUser, User};
 use engine::AppState;
@@ -47,15 +47,21 @@ pub async fn resolve(
                 .into_response();
         }
     };
-    let path = request.uri().path();
+    // The path as the browser asked for it: inside a nested router (the sandbox) the URI has
+    // lost its prefix, and `/sandbox` must not read as `/`.
+    let original = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|original| original.0.clone())
+        .unwrap_or_else(|| request.uri().clone());
+    let path = original.path();
     let is_page_view = request.method() == Method::GET || request.method() == Method::HEAD;
     if is_page_view {
         match (path, &user) {
             ("/dashboard" | "/dashboard/", _) => return Redirect::to(HOME).into_response(),
             ("/", Some(_)) => return Redirect::to(HOME).into_response(),
             (p, None) if p.starts_with("/dashboard/") => {
-                let next = request
-                    .uri()
+                let next = original
                     .path_and_query()
                     .map(|pq| pq.as_str())
                     .filter(|pq| is_local_path(pq))

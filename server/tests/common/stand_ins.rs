@@ -173,39 +173,76 @@ async fn scripted_answer(
     response.body(body).unwrap()
 }
 
-/// Every refresh token one account was ever issued, in order, and what became of them.
+/// Every refresh token one account was ever issued, in order, and every time one was presented.
 #[derive(Debug, Default, Clone)]
 pub struct Family {
     pub issued: Vec<String>,
-    /// When each token in `issued` was issued.
-    pub issued_at: Vec<Instant>,
-    /// Presentations of an already spent token (each one a double spend).
-    pub spent_again: Vec<(String, Instant)>,
+    /// Each presentation of a refresh token: which, when, and whether it had been spent before.
+    pub presented: Vec<Presentation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Presentation {
+    pub token: String,
+    pub at: Instant,
+    /// The token had been presented before (a retry, or a double spend).
+    pub again: bool,
 }
 
 impl Family {
-    /// The token the platform issued last: the only one it still accepts.
+    /// The token the platform issued last: the one it expects next.
     pub fn current(&self) -> &str {
         self.issued.last().map(String::as_str).unwrap_or_default()
     }
+
+    /// Presentations of a token that had already been presented.
+    pub fn reuses(&self) -> impl Iterator<Item = &Presentation> {
+        self.presented.iter().filter(|p| p.again)
+    }
+
+    /// When a token was first presented.
+    pub fn first_presented(&self, token: &str) -> Option<Instant> {
+        self.presented
+            .iter()
+            .find(|p| p.token == token)
+            .map(|p| p.at)
+    }
+}
+
+/// What the platform knows of one refresh token.
+#[derive(Debug, Clone)]
+struct Issued {
+    account: String,
+    /// When it was first used, and the token that replaced it.
+    spent: Option<(Instant, String)>,
 }
 
 #[derive(Default)]
 struct Ledger {
     families: HashMap<String, Family>,
-    /// Which family a refresh token belongs to, and whether it was spent.
-    tokens: HashMap<String, (String, bool)>,
+    tokens: HashMap<String, Issued>,
     refreshes: u64,
 }
 
-/// An X-like OAuth 2.0 token endpoint at `/2/oauth2/token`: a refresh with the current token
-/// rotates it at once (the platform commits before it answers), then answers after `delay`; a
-/// spent or unknown token gets X's `400 {"error":"invalid_request"}`.
+/// How the rotating stand-in treats a refresh token presented a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Refused at once (X, TikTok): the old token is dead the moment a new one is issued.
+    Refused,
+    /// Accepted for a while, answered with the same next token (Bluesky's PDS keeps a used
+    /// refresh token valid for two hours, `REFRESH_GRACE_MS`, and re-grants the same successor).
+    Grace(Duration),
+}
+
+/// An OAuth 2.0 token endpoint at `/2/oauth2/token` that rotates refresh tokens: a refresh with
+/// the current token rotates it at once (the platform commits before it answers), then answers
+/// after `delay`. A spent or unknown token gets X's `400 {"error":"invalid_request"}`, unless
+/// the reuse rule says otherwise.
 #[derive(Clone)]
 pub struct RotatingTokens {
     pub base: String,
     ledger: Arc<Mutex<Ledger>>,
-    delay: Arc<Mutex<Duration>>,
+    settings: Arc<Mutex<(Duration, i64, Reuse)>>,
 }
 
 pub const ROTATING_TOKEN_PATH: &str = "/2/oauth2/token";
@@ -215,7 +252,7 @@ impl RotatingTokens {
         let tokens = RotatingTokens {
             base: String::new(),
             ledger: Arc::new(Mutex::new(Ledger::default())),
-            delay: Arc::new(Mutex::new(Duration::ZERO)),
+            settings: Arc::new(Mutex::new((Duration::ZERO, 7200, Reuse::Refused))),
         };
         let router = Router::new()
             .route(ROTATING_TOKEN_PATH, any(rotate))
@@ -228,7 +265,16 @@ impl RotatingTokens {
 
     /// Answers every refresh this long after rotating (a slow platform).
     pub fn set_delay(&self, delay: Duration) {
-        *self.delay.lock().unwrap() = delay;
+        self.settings.lock().unwrap().0 = delay;
+    }
+
+    /// The `expires_in` of the access tokens it issues.
+    pub fn set_expires_in(&self, seconds: i64) {
+        self.settings.lock().unwrap().1 = seconds;
+    }
+
+    pub fn set_reuse(&self, reuse: Reuse) {
+        self.settings.lock().unwrap().2 = reuse;
     }
 
     /// Opens a family for an account and returns its first refresh token.
@@ -237,10 +283,13 @@ impl RotatingTokens {
         let mut ledger = self.ledger.lock().unwrap();
         let family = ledger.families.entry(account.to_owned()).or_default();
         family.issued.push(token.clone());
-        family.issued_at.push(Instant::now());
-        ledger
-            .tokens
-            .insert(token.clone(), (account.to_owned(), false));
+        ledger.tokens.insert(
+            token.clone(),
+            Issued {
+                account: account.to_owned(),
+                spent: None,
+            },
+        );
         token
     }
 
@@ -252,7 +301,7 @@ impl RotatingTokens {
         self.ledger.lock().unwrap().families.clone()
     }
 
-    /// How many refreshes succeeded.
+    /// How many refreshes were answered with tokens.
     pub fn refreshes(&self) -> u64 {
         self.ledger.lock().unwrap().refreshes
     }
@@ -275,32 +324,52 @@ async fn rotate(State(tokens): State<RotatingTokens>, body: Bytes) -> Response {
         )
             .into_response()
     };
-    let issued = {
+    let (delay, expires_in, reuse) = *tokens.settings.lock().unwrap();
+    let next = {
         let mut ledger = tokens.ledger.lock().unwrap();
-        let Some((account, spent)) = ledger.tokens.get(&presented).cloned() else {
+        let Some(issued) = ledger.tokens.get(&presented).cloned() else {
             return refused();
         };
-        if spent {
-            let family = ledger.families.get_mut(&account).unwrap();
-            family.spent_again.push((presented, Instant::now()));
-            return refused();
+        let now = Instant::now();
+        let family = ledger.families.get_mut(&issued.account).unwrap();
+        family.presented.push(Presentation {
+            token: presented.clone(),
+            at: now,
+            again: issued.spent.is_some(),
+        });
+        match (&issued.spent, reuse) {
+            (Some((spent_at, next)), Reuse::Grace(grace)) if now - *spent_at < grace => {
+                next.clone()
+            }
+            (Some(_), _) => return refused(),
+            (None, _) => {
+                let next = format!("rt-{}-{}", issued.account, family.issued.len());
+                family.issued.push(next.clone());
+                ledger.tokens.insert(
+                    presented,
+                    Issued {
+                        spent: Some((now, next.clone())),
+                        ..issued.clone()
+                    },
+                );
+                ledger.tokens.insert(
+                    next.clone(),
+                    Issued {
+                        account: issued.account,
+                        spent: None,
+                    },
+                );
+                next
+            }
         }
-        ledger.tokens.insert(presented, (account.clone(), true));
-        ledger.refreshes += 1;
-        let family = ledger.families.get_mut(&account).unwrap();
-        let next = format!("rt-{account}-{}", family.issued.len());
-        family.issued.push(next.clone());
-        family.issued_at.push(Instant::now());
-        ledger.tokens.insert(next.clone(), (account, false));
-        next
     };
-    let delay = *tokens.delay.lock().unwrap();
+    tokens.ledger.lock().unwrap().refreshes += 1;
     tokio::time::sleep(delay).await;
     axum::Json(serde_json::json!({
         "token_type": "bearer",
-        "expires_in": 7200,
-        "access_token": format!("at-{issued}"),
-        "refresh_token": issued,
+        "expires_in": expires_in,
+        "access_token": format!("at-{next}"),
+        "refresh_token": next,
         "scope": "tweet.read tweet.write users.read offline.access",
     }))
     .into_response()
