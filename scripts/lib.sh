@@ -77,6 +77,27 @@ ensure_nextest() {
   cargo install --locked cargo-nextest || cargo "+$(toolchain_for_cargo_leptos)" install --locked cargo-nextest
 }
 
+# A nightly toolchain for cargo-fuzz (libFuzzer's instrumentation needs one): an installed one,
+# else the newest.
+nightly_toolchain() {
+  local toolchain
+  toolchain="$(rustup toolchain list | awk '{print $1}' | grep '^nightly' | head -n1 || true)"
+  if [ -z "$toolchain" ]; then
+    say "installing the nightly Rust toolchain for the fuzzers"
+    rustup toolchain install nightly --profile minimal >&2
+    toolchain=nightly
+  fi
+  echo "$toolchain"
+}
+
+ensure_cargo_fuzz() {
+  if cargo fuzz --version >/dev/null 2>&1; then
+    return
+  fi
+  say "installing cargo-fuzz"
+  cargo install --locked cargo-fuzz
+}
+
 ensure_wasm_opt() {
   if command -v wasm-opt >/dev/null 2>&1; then
     return

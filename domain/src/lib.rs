@@ -3,11 +3,13 @@
 
 pub mod limits;
 pub mod platform;
+pub mod return_path;
 pub mod token_status;
 pub mod views;
 
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 pub use platform::{ConnectMethod, ExpiryDisplay, Platform};
+pub use return_path::is_local_path;
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
     connect_options, time_ago, AccountChoice, AccountChoices, ApiKeyView, AuditEntry,

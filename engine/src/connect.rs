@@ -396,6 +396,33 @@ pub struct CallbackParams {
     pub error_reason: Option<String>,
 }
 
+impl CallbackParams {
+    /// What the platform said by coming back with an error (RFC 6749 §4.1.2.1, or Meta's
+    /// `error_reason=user_denied`), as a code the page understands and at most 300 characters of
+    /// its own words. `None` when it came back with no error.
+    pub fn refusal(&self) -> Option<ConnectError> {
+        let error = self
+            .error
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())?;
+        let code = if self.error_reason.as_deref() == Some("user_denied") {
+            "access_denied"
+        } else if is_oauth_code(error) {
+            error
+        } else {
+            "provider_error"
+        };
+        Some(ConnectError::ProviderRedirect {
+            code: code.to_owned(),
+            description: self
+                .error_description
+                .as_deref()
+                .map(|d| d.chars().take(300).collect()),
+        })
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum CallbackOutcome {
     Connected(ConnectKind),
@@ -423,20 +450,8 @@ pub async fn finish(
         now,
     )
     .await?;
-    if let Some(error) = params.error.filter(|e| !e.trim().is_empty()) {
-        let code = if params.error_reason.as_deref() == Some("user_denied") {
-            "access_denied".to_owned()
-        } else if is_oauth_code(error.trim()) {
-            error.trim().to_owned()
-        } else {
-            "provider_error".to_owned()
-        };
-        return Err(ConnectError::ProviderRedirect {
-            code,
-            description: params
-                .error_description
-                .map(|d| d.chars().take(300).collect()),
-        });
+    if let Some(refusal) = params.refusal() {
+        return Err(refusal);
     }
     let pending = match consumed {
         Ok(pending) => pending,

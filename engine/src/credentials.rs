@@ -290,9 +290,14 @@ pub async fn telegram(
     let url = format!("{}/bot{token}/getMe", api_url.trim_end_matches('/'));
     // The token is in the URL: transport errors are reported without it (see `from_transport`).
     let body = check_with(http.get(url), Platform::Telegram, &[401, 404], "bot_token").await?;
+    telegram_bot(&body, token)
+}
+
+/// The bot that Telegram's `getMe` answer names.
+pub fn telegram_bot(body: &Value, token: String) -> Result<Checked, CredentialProblem> {
     let (Some(id), Some(username)) = (
-        text_at(&body, "/result/id"),
-        text_at(&body, "/result/username"),
+        text_at(body, "/result/id"),
+        text_at(body, "/result/username"),
     ) else {
         return Err(CredentialProblem::Provider(ProviderError::unexpected(
             "getMe named no bot",
@@ -302,7 +307,7 @@ pub async fn telegram(
         profile: Profile {
             platform_account_id: id.clone(),
             username: format!("@{username}"),
-            display_name: text_at(&body, "/result/first_name"),
+            display_name: text_at(body, "/result/first_name"),
             avatar_url: None,
             is_premium: false,
             own_token: None,

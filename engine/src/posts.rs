@@ -60,6 +60,31 @@ pub struct Post {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A post as the integration API receives it, in JSON.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = CreatePost))]
+#[serde(deny_unknown_fields)]
+pub struct PostRequest {
+    /// 1 to 10,000 characters.
+    pub text: String,
+    /// When to publish (RFC 3339), in the future and within 366 days.
+    pub scheduled_at: DateTime<Utc>,
+    /// 1 to 50 of the caller's account ids.
+    pub account_ids: Vec<String>,
+}
+
+impl PostRequest {
+    pub fn into_new_post(self, idempotency_key: Option<String>) -> NewPost {
+        NewPost {
+            text: self.text,
+            scheduled_at: self.scheduled_at,
+            account_ids: self.account_ids,
+            idempotency_key,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewPost {
     pub text: String,

@@ -267,9 +267,20 @@ impl ProviderClient {
             .as_ref()
             .ok_or_else(|| ProviderError::unexpected("no profile description"))?;
         let body = self.get_json(&spec.path, access_token).await?;
+        self.profiles_in(&body)
+    }
+
+    /// The profiles in an answer of the profile path: one, or several for platforms with a
+    /// `list`; an error when the answer refuses or names nobody.
+    pub fn profiles_in(&self, body: &Value) -> Result<Vec<Profile>, ProviderError> {
+        let spec = self
+            .spec
+            .profile
+            .as_ref()
+            .ok_or_else(|| ProviderError::unexpected("no profile description"))?;
         if let Some(ok) = &spec.ok {
             if body.pointer(ok).and_then(Value::as_bool) == Some(false) {
-                return Err(self.body_error(&body, spec.error.as_deref()));
+                return Err(self.body_error(body, spec.error.as_deref()));
             }
         }
         if let (Some(pointer), Some(ok_code)) = (&spec.error_code, &spec.ok_code) {
@@ -285,7 +296,7 @@ impl ProviderClient {
                 .and_then(Value::as_array)
                 .map(|items| items.iter().collect())
                 .unwrap_or_default(),
-            None => vec![&body],
+            None => vec![body],
         };
         let profiles: Vec<Profile> = items
             .into_iter()

@@ -125,6 +125,22 @@ pub enum EndpointError {
     Database(#[from] sqlx::Error),
 }
 
+/// An endpoint URL as typed: http(s) with a host. A query may carry a receiver's own token;
+/// credentials and fragments have no business here.
+pub fn check_endpoint_url(url: &str) -> Result<Url, EndpointError> {
+    let url = Url::parse(url.trim()).map_err(|_| EndpointError::InvalidUrl)?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.fragment().is_none();
+    if plain {
+        Ok(url)
+    } else {
+        Err(EndpointError::InvalidUrl)
+    }
+}
+
 /// Webhooks may go to private addresses only when the operator allows it.
 fn private_allowed(app: &AppState) -> bool {
     app.config.allow_private_urls
@@ -137,16 +153,7 @@ pub async fn create_endpoint(
     actor: &str,
     url: &str,
 ) -> Result<(String, SecretString), EndpointError> {
-    let url = Url::parse(url.trim()).map_err(|_| EndpointError::InvalidUrl)?;
-    // A query may carry a receiver's own token; credentials and fragments have no business here.
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host().is_none()
-        || !url.username().is_empty()
-        || url.password().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(EndpointError::InvalidUrl);
-    }
+    let url = check_endpoint_url(url)?;
     net_guard::resolve(&url, private_allowed(app)).await?;
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE owner_id = $1")

@@ -16,7 +16,7 @@ pub use connections::ConnectionsPage;
 pub use disconnect::DisconnectPage;
 pub use settings::SettingsPage;
 pub use webhooks::WebhooksPage;
-pub use welcome::{is_local_path, WelcomePage};
+pub use welcome::WelcomePage;
 
 use leptos::prelude::*;
 

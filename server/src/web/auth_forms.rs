@@ -3,11 +3,11 @@
 
 use super::client_ip::client_ip;
 use super::session_user::HOME;
-use app::pages::is_local_path;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use domain::is_local_path;
 use engine::password::WeakPassword;
 use engine::sessions::USER_ID_KEY;
 use engine::users::{self, SignInError, SignUpError, User};

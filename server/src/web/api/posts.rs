@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use engine::posts::{self, Cursor, NewPost, PostError, PostStatus};
+use engine::posts::{self, Cursor, PostError, PostRequest, PostStatus};
 use engine::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -84,17 +84,6 @@ pub struct PostList {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePost {
-    /// 1 to 10,000 characters.
-    pub text: String,
-    /// When to publish (RFC 3339), in the future and within 366 days.
-    pub scheduled_at: DateTime<Utc>,
-    /// 1 to 50 of the caller's account ids.
-    pub account_ids: Vec<String>,
-}
-
 /// A JSON body whose errors are the API's own.
 #[derive(FromRequest)]
 #[from_request(via(Json), rejection(ApiError))]
@@ -136,7 +125,7 @@ fn post_error(error: PostError) -> ApiError {
     path = "/api/v1/posts",
     tag = "posts",
     security(("api_key" = [])),
-    request_body = CreatePost,
+    request_body = PostRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string per intended post, up to 200 characters")),
     responses(
         (status = 201, description = "Scheduled", body = Post),
@@ -152,7 +141,7 @@ pub async fn create_post(
     State(app): State<AppState>,
     caller: ApiCaller,
     headers: HeaderMap,
-    Body(body): Body<CreatePost>,
+    Body(body): Body<PostRequest>,
 ) -> Result<(StatusCode, Json<Post>), ApiError> {
     let idempotency_key = match headers.get("idempotency-key") {
         Some(value) => Some(
@@ -163,12 +152,7 @@ pub async fn create_post(
         ),
         None => None,
     };
-    let new = NewPost {
-        text: body.text,
-        scheduled_at: body.scheduled_at,
-        account_ids: body.account_ids,
-        idempotency_key,
-    };
+    let new = body.into_new_post(idempotency_key);
     let (post, created) = posts::create(&app.db, &caller.owner_id, new)
         .await
         .map_err(post_error)?;
