@@ -152,26 +152,11 @@ mod tests {
     }
 
     fn record(next_refresh_at: Option<DateTime<Utc>>) -> AccountRecord {
-        let now = Utc::now();
         AccountRecord {
-            id: "a".into(),
-            owner_id: "o".into(),
-            platform: Platform::X,
-            platform_account_id: "p".into(),
-            username: "u".into(),
-            display_name: None,
-            profile_image_url: None,
-            is_active: true,
-            token_expires_at: Some(now - Duration::minutes(1)),
-            token_status: StoredTokenStatus::Active,
-            is_twitter_premium: false,
-            metadata: serde_json::json!({}),
-            created_at: now,
-            updated_at: now,
-            last_refreshed_at: None,
-            token_version: 0,
+            token_expires_at: Some(Utc::now() - Duration::minutes(1)),
             next_refresh_at,
             refresh_failures: 1,
+            ..AccountRecord::example(Platform::X)
         }
     }
 

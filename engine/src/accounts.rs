@@ -84,6 +84,32 @@ impl AccountRecord {
         })
     }
 
+    /// An account of `platform` for unit tests: active, an hour left, never refreshed.
+    #[cfg(test)]
+    pub(crate) fn example(platform: Platform) -> AccountRecord {
+        let now = Utc::now();
+        AccountRecord {
+            id: "a1".into(),
+            owner_id: "u1".into(),
+            platform,
+            platform_account_id: "p1".into(),
+            username: "ada".into(),
+            display_name: None,
+            profile_image_url: None,
+            is_active: true,
+            token_expires_at: Some(now + chrono::Duration::hours(1)),
+            token_status: StoredTokenStatus::Active,
+            is_twitter_premium: false,
+            metadata: Value::Object(Default::default()),
+            created_at: now,
+            updated_at: now,
+            last_refreshed_at: None,
+            token_version: 0,
+            refresh_failures: 0,
+            next_refresh_at: None,
+        }
+    }
+
     /// Demo rows hold placeholder tokens: nothing is ever checked or refreshed for them.
     pub fn is_demo(&self) -> bool {
         self.metadata.get("demo").and_then(Value::as_bool) == Some(true)

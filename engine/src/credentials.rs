@@ -230,17 +230,25 @@ pub async fn bluesky_refresh(
     pds: &str,
     refresh_jwt: &SecretString,
 ) -> Result<TokenSet, ProviderError> {
-    let reply = send_capped(
-        http.post(format!(
-            "{}/xrpc/com.atproto.server.refreshSession",
-            pds.trim_end_matches('/')
-        ))
-        .bearer_auth(refresh_jwt.expose_secret()),
-        MAX_BODY,
-    )
-    .await?;
+    let reply =
+        with_refresh_jwt(http, pds, "com.atproto.server.refreshSession", refresh_jwt).await?;
     let session = json_answer(Platform::Bluesky, &reply)?;
     bluesky_tokens(&session, Utc::now())
+}
+
+/// A Bluesky procedure authorized by the session's refresh JWT.
+async fn with_refresh_jwt(
+    http: &reqwest::Client,
+    pds: &str,
+    method: &str,
+    refresh_jwt: &SecretString,
+) -> Result<Reply, ProviderError> {
+    let url = format!("{}/xrpc/{method}", pds.trim_end_matches('/'));
+    send_capped(
+        http.post(url).bearer_auth(refresh_jwt.expose_secret()),
+        MAX_BODY,
+    )
+    .await
 }
 
 /// Bluesky: `deleteSession` with the refresh JWT ends that session (the app password it was made
@@ -250,15 +258,8 @@ pub async fn bluesky_end_session(
     pds: &str,
     refresh_jwt: &SecretString,
 ) -> Result<(), ProviderError> {
-    let reply = send_capped(
-        http.post(format!(
-            "{}/xrpc/com.atproto.server.deleteSession",
-            pds.trim_end_matches('/')
-        ))
-        .bearer_auth(refresh_jwt.expose_secret()),
-        MAX_BODY,
-    )
-    .await?;
+    let reply =
+        with_refresh_jwt(http, pds, "com.atproto.server.deleteSession", refresh_jwt).await?;
     if reply.is_success() {
         Ok(())
     } else {

@@ -219,26 +219,9 @@ mod tests {
     use serde_json::json;
 
     fn record(platform: Platform, metadata: Value) -> AccountRecord {
-        let now = Utc::now();
         AccountRecord {
-            id: "a1".into(),
-            owner_id: "u1".into(),
-            platform,
-            platform_account_id: "p1".into(),
-            username: "ada".into(),
-            display_name: None,
-            profile_image_url: None,
-            is_active: true,
-            token_expires_at: None,
-            token_status: domain::StoredTokenStatus::Active,
-            is_twitter_premium: false,
             metadata,
-            created_at: now,
-            updated_at: now,
-            last_refreshed_at: None,
-            token_version: 0,
-            next_refresh_at: None,
-            refresh_failures: 0,
+            ..AccountRecord::example(platform)
         }
     }
 

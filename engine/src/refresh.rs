@@ -610,32 +610,11 @@ mod tests {
     }
 
     fn record(expired: bool, refresh_failures: u32) -> AccountRecord {
+        let hour = Duration::hours(1);
         AccountRecord {
-            id: "a".into(),
-            owner_id: "o".into(),
-            platform: Platform::X,
-            platform_account_id: "p".into(),
-            username: "u".into(),
-            display_name: None,
-            profile_image_url: None,
-            is_active: true,
-            token_expires_at: Some(
-                Utc::now()
-                    + if expired {
-                        -Duration::hours(1)
-                    } else {
-                        Duration::hours(1)
-                    },
-            ),
-            token_status: StoredTokenStatus::Active,
-            is_twitter_premium: false,
-            metadata: json!({}),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            last_refreshed_at: None,
-            token_version: 0,
-            next_refresh_at: None,
+            token_expires_at: Some(Utc::now() + if expired { -hour } else { hour }),
             refresh_failures,
+            ..AccountRecord::example(Platform::X)
         }
     }
 

@@ -7,9 +7,9 @@
 mod common;
 
 use chrono::Utc;
-use common::stand_ins::{Canned, Scripted, EMAIL};
+use common::stand_ins::{new_account, Canned, Scripted, EMAIL};
 use common::{Backend, TestApp};
-use domain::{Platform, StoredTokenStatus};
+use domain::Platform;
 use engine::accounts::NewAccount;
 use engine::connect::{self, ConnectError, CredentialInput};
 use engine::net_guard::{self, UrlRefused, NOT_PUBLIC};
@@ -18,20 +18,24 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::net::IpAddr;
 
+/// Every path a server inside the network could be called at by one of Plugboard's paths.
+const INSIDE_PATHS: [&str; 9] = [
+    "/xrpc/com.atproto.server.refreshSession",
+    "/xrpc/com.atproto.server.createSession",
+    "/xrpc/com.atproto.server.deleteSession",
+    "/xrpc/app.bsky.actor.getProfile",
+    "/api/lists",
+    "/api/v1/apps",
+    "/api/v1/accounts/verify_credentials",
+    "/oauth/revoke",
+    "/hook",
+];
+
 /// An app that does not allow private URLs, a signed-up person, and a stand-in on loopback that
 /// answers everything as a healthy server would (so only the guard can keep a path away).
 async fn app_and_inside_server() -> (TestApp, engine::users::User, Scripted) {
     let inside = Scripted::start().await;
-    for path in [
-        "/xrpc/com.atproto.server.refreshSession",
-        "/xrpc/com.atproto.server.createSession",
-        "/xrpc/app.bsky.actor.getProfile",
-        "/api/lists",
-        "/api/v1/apps",
-        "/api/v1/accounts/verify_credentials",
-        "/oauth/revoke",
-        "/hook",
-    ] {
+    for path in INSIDE_PATHS {
         inside.answer(path, Canned::json(200, json!({"ok": true})));
     }
     let app = TestApp::new(Backend::Sqlite).await;
@@ -44,22 +48,13 @@ async fn app_and_inside_server() -> (TestApp, engine::users::User, Scripted) {
 }
 
 fn hits(inside: &Scripted) -> usize {
-    [
-        "/xrpc/com.atproto.server.refreshSession",
-        "/xrpc/com.atproto.server.createSession",
-        "/xrpc/app.bsky.actor.getProfile",
-        "/api/lists",
-        "/api/v1/apps",
-        "/api/v1/accounts/verify_credentials",
-        "/oauth/revoke",
-        "/hook",
-    ]
-    .iter()
-    .map(|path| inside.received(path).len())
-    .sum()
+    INSIDE_PATHS
+        .iter()
+        .map(|path| inside.received(path).len())
+        .sum()
 }
 
-/// Stores an account whose own server is the one in `metadata`.
+/// Stores an account whose own server is the one in `metadata` (and a Bluesky app password).
 async fn seed(
     app: &TestApp,
     owner: &str,
@@ -67,36 +62,13 @@ async fn seed(
     metadata: Value,
     due: bool,
 ) -> String {
-    let now = Utc::now();
     let account = NewAccount {
-        platform,
-        platform_account_id: format!("{}-{}", platform.slug(), engine::db::new_id()),
-        username: "ada".into(),
-        display_name: None,
-        profile_image_url: None,
-        token_expires_at: Some(now + chrono::Duration::hours(1)),
-        token_status: StoredTokenStatus::Active,
-        is_twitter_premium: false,
-        access_token: Some(SecretString::from("access".to_owned())),
-        refresh_token: Some(SecretString::from("refresh".to_owned())),
-        refresh_token_expires_at: None,
         extra_secret: Some(SecretString::from("abcd-efgh-ijkl-mnop".to_owned())),
-        granted_scopes: None,
         metadata,
-        next_refresh_at: due.then(|| now - chrono::Duration::seconds(1)),
+        next_refresh_at: due.then(|| Utc::now() - chrono::Duration::seconds(1)),
+        ..new_account(platform)
     };
-    let mut conn = app.state.db.pool().acquire().await.unwrap();
-    engine::accounts::insert(&mut conn, &app.state.secrets, owner, account)
-        .await
-        .unwrap()
-}
-
-async fn record(app: &TestApp, id: &str) -> engine::accounts::AccountRecord {
-    let mut conn = app.state.db.pool().acquire().await.unwrap();
-    engine::accounts::find_by_id(&mut conn, id)
-        .await
-        .unwrap()
-        .unwrap()
+    app.insert_account(owner, account).await
 }
 
 fn is_private_refusal(result: Result<impl std::fmt::Debug, ConnectError>) -> bool {
@@ -168,7 +140,7 @@ async fn no_path_reaches_a_server_on_loopback() {
         (Platform::Mastodon, json!({ "instance_url": base })),
     ] {
         let id = seed(&app, &user.id, platform, metadata, false).await;
-        let outcome = engine::health::check_account(&app.state, &record(&app, &id).await)
+        let outcome = engine::health::check_account(&app.state, &app.record(&id).await)
             .await
             .unwrap();
         assert_eq!(

@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::stand_ins::{Canned, Scripted, EMAIL};
+use common::stand_ins::{new_account, Canned, Scripted, ScriptedAccount, EMAIL};
 use common::{Backend, TestApp};
 use domain::Platform;
+use engine::accounts::NewAccount;
 use engine::connect::{self, ConnectError, CredentialInput};
 use engine::refresh::{self, Outcome};
 use secrecy::SecretString;
@@ -15,32 +16,61 @@ use std::time::{Duration, Instant};
 /// Calls to platforms may take ten seconds; a capped read gives up long before.
 const TIMEOUT_MS: &str = "10000";
 const WELL_BEFORE_THE_TIMEOUT: Duration = Duration::from_secs(4);
+const SLOW: &[(&str, &str)] = &[("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS)];
+
+/// An app whose calls to platforms may take ten seconds and may go to this machine, and a
+/// signed-up person.
+async fn app_and_person(extra: &[(&str, &str)]) -> (TestApp, engine::users::User, String) {
+    let mut settings = vec![
+        ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
+        ("PLUGBOARD_ALLOW_PRIVATE_URLS", "true"),
+    ];
+    settings.extend_from_slice(extra);
+    let app = TestApp::with_settings(Backend::Sqlite, &settings).await;
+    let cookie = app.sign_up(EMAIL).await;
+    let user = engine::users::find_by_email(&app.state.db, EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    (app, user, cookie)
+}
 
 fn too_large(error: &engine::failure::ProviderError) -> bool {
     error.message.as_deref() == Some("the answer is too large")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_endpoint_that_never_stops_answering() {
-    let platform = Scripted::start().await;
-    platform.answer("/token", Canned::endless("application/json"));
-    let (app, owner, _) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url("/token"),
-        &[("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS)],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
-    let started = Instant::now();
-    let outcome = refresh::refresh_account(&app.state, &id, false)
-        .await
-        .unwrap();
+/// The call gave up long before its timeout.
+fn assert_quick(started: Instant) {
     assert!(
         started.elapsed() < WELL_BEFORE_THE_TIMEOUT,
         "{:?}",
         started.elapsed()
     );
+}
+
+/// A connect that read a server's endless answer was refused for its size, not its time.
+fn assert_refused_as_too_large<T: std::fmt::Debug>(
+    started: Instant,
+    result: Result<T, ConnectError>,
+) {
+    assert_quick(started);
+    match result {
+        Err(ConnectError::Provider { error, .. }) => assert!(too_large(&error), "{error}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_never_stops_answering() {
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(Platform::X, "/token", SLOW).await;
+    platform.answer("/token", Canned::endless("application/json"));
+    let started = Instant::now();
+    let outcome = refresh::refresh_account(&app.state, &id, false)
+        .await
+        .unwrap();
+    assert_quick(started);
     match outcome {
         Outcome::Transient(error) => assert!(too_large(&error), "{error}"),
         other => panic!("{other:?}"),
@@ -49,39 +79,22 @@ async fn a_token_endpoint_that_never_stops_answering() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_that_never_ends_is_not_a_healthy_account() {
-    let platform = Scripted::start().await;
-    platform.answer("/2/users/me", Canned::endless("application/json"));
-    let (app, owner, _) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url("/token"),
-        &[
-            ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
-            ("X_API_URL", &platform.base),
-        ],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
-    sqlx::query("UPDATE connected_accounts SET next_refresh_at = NULL WHERE id = $1")
-        .bind(&id)
-        .execute(app.state.db.pool())
-        .await
-        .unwrap();
-    let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let record = engine::accounts::find_by_id(&mut conn, &id)
-        .await
-        .unwrap()
-        .unwrap();
-    drop(conn);
+    let stand_in = Scripted::start().await;
+    stand_in.answer("/2/users/me", Canned::endless("application/json"));
+    let (app, user, _) =
+        app_and_person(&[("X_CLIENT_ID", "client"), ("X_API_URL", &stand_in.base)]).await;
+    let account = NewAccount {
+        next_refresh_at: None,
+        ..new_account(Platform::X)
+    };
+    let record = app
+        .record(&app.insert_account(&user.id, account).await)
+        .await;
     let started = Instant::now();
     let outcome = engine::health::check_account(&app.state, &record)
         .await
         .unwrap();
-    assert!(
-        started.elapsed() < WELL_BEFORE_THE_TIMEOUT,
-        "{:?}",
-        started.elapsed()
-    );
+    assert_quick(started);
     assert_eq!(outcome, engine::health::HealthOutcome::Unconfirmed);
 }
 
@@ -92,19 +105,7 @@ async fn a_credentials_check_against_a_server_that_never_stops() {
         "/xrpc/com.atproto.server.createSession",
         Canned::endless("application/json"),
     );
-    let app = TestApp::with_settings(
-        Backend::Sqlite,
-        &[
-            ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
-            ("PLUGBOARD_ALLOW_PRIVATE_URLS", "true"),
-        ],
-    )
-    .await;
-    app.sign_up(EMAIL).await;
-    let user = engine::users::find_by_email(&app.state.db, EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
+    let (app, user, _) = app_and_person(&[]).await;
     let input = CredentialInput::Bluesky {
         identifier: "ada.bsky.social".into(),
         app_password: SecretString::from("abcd-efgh-ijkl-mnop".to_owned()),
@@ -112,34 +113,14 @@ async fn a_credentials_check_against_a_server_that_never_stops() {
     };
     let started = Instant::now();
     let result = connect::connect_credentials(&app.state, &user, input, None).await;
-    assert!(
-        started.elapsed() < WELL_BEFORE_THE_TIMEOUT,
-        "{:?}",
-        started.elapsed()
-    );
-    match result {
-        Err(ConnectError::Provider { error, .. }) => assert!(too_large(&error), "{error}"),
-        other => panic!("{other:?}"),
-    }
+    assert_refused_as_too_large(started, result);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mastodon_instance_whose_registration_never_ends() {
     let server = Scripted::start().await;
     server.answer("/api/v1/apps", Canned::endless("application/json"));
-    let app = TestApp::with_settings(
-        Backend::Sqlite,
-        &[
-            ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
-            ("PLUGBOARD_ALLOW_PRIVATE_URLS", "true"),
-        ],
-    )
-    .await;
-    app.sign_up(EMAIL).await;
-    let user = engine::users::find_by_email(&app.state.db, EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
+    let (app, user, _) = app_and_person(&[]).await;
     let started = Instant::now();
     let result = connect::start(
         &app.state,
@@ -149,15 +130,7 @@ async fn a_mastodon_instance_whose_registration_never_ends() {
         Some(&server.base),
     )
     .await;
-    assert!(
-        started.elapsed() < WELL_BEFORE_THE_TIMEOUT,
-        "{:?}",
-        started.elapsed()
-    );
-    match result {
-        Err(ConnectError::Provider { error, .. }) => assert!(too_large(&error), "{error}"),
-        other => panic!("{other:?}"),
-    }
+    assert_refused_as_too_large(started, result);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,47 +157,20 @@ async fn a_telegram_avatar_that_never_ends_is_not_served() {
         &format!("/file/bot{token}/photos/a.jpg"),
         Canned::endless("image/jpeg"),
     );
-    let app = TestApp::with_settings(
-        Backend::Sqlite,
-        &[
-            ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
-            ("TELEGRAM_API_URL", &server.base),
-        ],
-    )
-    .await;
-    let cookie = app.sign_up(EMAIL).await;
-    let owner = app.user_id(EMAIL).await;
-    let id = {
-        let mut conn = app.state.db.pool().acquire().await.unwrap();
-        let account = engine::accounts::NewAccount {
-            platform: Platform::Telegram,
-            platform_account_id: "7000000001".into(),
-            username: "@ada_bot".into(),
-            display_name: None,
-            profile_image_url: None,
-            token_expires_at: None,
-            token_status: domain::StoredTokenStatus::Active,
-            is_twitter_premium: false,
-            access_token: Some(SecretString::from(token.to_owned())),
-            refresh_token: None,
-            refresh_token_expires_at: None,
-            extra_secret: None,
-            granted_scopes: None,
-            metadata: serde_json::json!({}),
-            next_refresh_at: None,
-        };
-        engine::accounts::insert(&mut conn, &app.state.secrets, &owner, account)
-            .await
-            .unwrap()
+    let (app, user, cookie) = app_and_person(&[("TELEGRAM_API_URL", &server.base)]).await;
+    let account = NewAccount {
+        platform_account_id: "7000000001".into(),
+        access_token: Some(SecretString::from(token.to_owned())),
+        refresh_token: None,
+        token_expires_at: None,
+        next_refresh_at: None,
+        ..new_account(Platform::Telegram)
     };
+    let id = app.insert_account(&user.id, account).await;
     let started = Instant::now();
     let avatar = app
         .get(&format!("/api/v1/accounts/{id}/avatar"), Some(&cookie))
         .await;
-    assert!(
-        started.elapsed() < WELL_BEFORE_THE_TIMEOUT,
-        "{:?}",
-        started.elapsed()
-    );
+    assert_quick(started);
     assert_eq!(avatar.status, axum::http::StatusCode::BAD_GATEWAY);
 }

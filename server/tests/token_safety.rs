@@ -8,7 +8,7 @@ mod common;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::api::ApiClient;
-use common::stand_ins::{Canned, RotatingTokens, Scripted, ROTATING_TOKEN_PATH};
+use common::stand_ins::{Canned, RotatingTokens, ScriptedAccount, ROTATING_TOKEN_PATH};
 use common::{Backend, TestApp};
 use domain::Platform;
 use engine::refresh::{self, Outcome};
@@ -82,14 +82,12 @@ async fn a_refresh_that_outlived_its_lease_still_stores_the_rotated_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn absurd_lifetimes_fall_back_to_the_platforms_usual_one() {
-    let platform = Scripted::start().await;
-    let (app, owner, _cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
+    let ScriptedAccount {
+        platform,
+        app,
+        owner,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     for (n, absurd) in [
         json!(i64::MAX),
         json!(i64::MIN),
@@ -125,7 +123,12 @@ async fn absurd_lifetimes_fall_back_to_the_platforms_usual_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_answer_in_one_account_does_not_stop_the_others() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform,
+        app,
+        owner,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     platform.answer_with(ROTATING_TOKEN_PATH, |received| {
         let expires_in = if received.fields["refresh_token"] == "poison" {
             json!(i64::MAX)
@@ -134,13 +137,6 @@ async fn a_hostile_answer_in_one_account_does_not_stop_the_others() {
         };
         token_answer(expires_in, 1)
     });
-    let (app, owner, _cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
     let poisoned = app.seed_refreshable(&owner, Platform::X, "poison").await;
     let fine = app.seed_refreshable(&owner, Platform::X, "fine").await;
 
@@ -157,15 +153,14 @@ async fn a_hostile_answer_in_one_account_does_not_stop_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_health_check_that_meets_a_hostile_answer_does_not_check_forever() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform,
+        app,
+        owner,
+        cookie,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     platform.answer(ROTATING_TOKEN_PATH, token_answer(json!(i64::MAX), 1));
-    let (app, owner, cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
     app.seed_refreshable(&owner, Platform::X, "poison").await;
     // Opening the page starts a health check, which refreshes the due account.
     let page = app.get("/dashboard/connections", Some(&cookie)).await;
@@ -175,21 +170,15 @@ async fn a_health_check_that_meets_a_hostile_answer_does_not_check_forever() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_second_tokens_are_refreshed_once_per_lifetime() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = calls.clone();
     platform.answer_with(ROTATING_TOKEN_PATH, move |_| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         token_answer(json!(60), n)
     });
-    let (app, owner, _cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
 
     // The worker running flat out for five seconds.
     let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -215,7 +204,9 @@ async fn sixty_second_tokens_are_refreshed_once_per_lifetime() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limited_refresh_waits_as_long_as_the_platform_asks() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     platform.answer(
         ROTATING_TOKEN_PATH,
         Canned::json(
@@ -224,14 +215,6 @@ async fn a_rate_limited_refresh_waits_as_long_as_the_platform_asks() {
         )
         .with_header("retry-after", "600"),
     );
-    let (app, owner, _cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
     let outcome = refresh::refresh_account(&app.state, &id, false)
         .await
         .unwrap();
@@ -242,16 +225,14 @@ async fn a_rate_limited_refresh_waits_as_long_as_the_platform_asks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forced_refresh_through_the_api_waits_out_the_backoff() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform,
+        app,
+        cookie,
+        id,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     platform.answer(ROTATING_TOKEN_PATH, Canned::json(503, json!({})));
-    let (app, owner, cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
     let first = refresh::refresh_account(&app.state, &id, false)
         .await
         .unwrap();
@@ -279,7 +260,13 @@ async fn a_forced_refresh_through_the_api_waits_out_the_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_that_waited_on_another_refresh_hears_the_platform_is_unavailable() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform,
+        app,
+        cookie,
+        id,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
     platform.answer(
         ROTATING_TOKEN_PATH,
         Canned {
@@ -287,14 +274,6 @@ async fn a_caller_that_waited_on_another_refresh_hears_the_platform_is_unavailab
             ..Canned::json(502, json!({}))
         },
     );
-    let (app, owner, cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::X,
-        &platform.url(ROTATING_TOKEN_PATH),
-        &[],
-    )
-    .await;
-    let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
     set_millis(
         &app,
         &id,
@@ -326,7 +305,9 @@ async fn a_caller_that_waited_on_another_refresh_hears_the_platform_is_unavailab
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slacks_flat_refresh_answer_is_read() {
-    let platform = Scripted::start().await;
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(Platform::Slack, "/api/oauth.v2.access", &[]).await;
     // Slack's OAuthV2TokenRefreshResponse for a user token: flat, unlike the code exchange,
     // which nests the user token in `authed_user`.
     platform.answer(
@@ -347,16 +328,6 @@ async fn slacks_flat_refresh_answer_is_read() {
             }),
         ),
     );
-    let (app, owner, _cookie) = TestApp::with_token_url(
-        Backend::Sqlite,
-        Platform::Slack,
-        &platform.url("/api/oauth.v2.access"),
-        &[],
-    )
-    .await;
-    let id = app
-        .seed_refreshable(&owner, Platform::Slack, "xoxe-1-first")
-        .await;
     let outcome = refresh::refresh_account(&app.state, &id, false)
         .await
         .unwrap();

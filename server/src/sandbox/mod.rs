@@ -401,6 +401,7 @@ impl Sandbox {
         });
         shapes::token_success(
             platform,
+            false,
             &access,
             refresh.as_deref(),
             ttl,
@@ -802,6 +803,7 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                 );
                 shapes::token_success(
                     platform,
+                    false,
                     &short,
                     None,
                     None,
@@ -854,8 +856,9 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
                 )
             });
             let scope = spec.scopes.join(&spec.scope_separator);
-            Json(shapes::refresh_success(
+            Json(shapes::token_success(
                 platform,
+                true,
                 &access,
                 refresh.as_deref(),
                 ttl,

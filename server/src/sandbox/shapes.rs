@@ -44,9 +44,11 @@ pub fn account_id(platform: Platform, person: Person) -> String {
 
 pub const SLACK_TEAM: (&str, &str) = ("T0SANDBOX", "Sandbox Team");
 
-/// A successful code exchange or refresh.
+/// A successful code exchange or, when `refreshing`, refresh.
+#[allow(clippy::too_many_arguments)]
 pub fn token_success(
     platform: Platform,
+    refreshing: bool,
     access: &str,
     refresh: Option<&str>,
     expires_in: Option<i64>,
@@ -55,6 +57,20 @@ pub fn token_success(
     scope: &str,
 ) -> Value {
     match platform {
+        // Slack answers a user token's refresh flat (its SDKs' `OAuthV2TokenRefreshResponse`),
+        // where the code exchange nests it in `authed_user`.
+        Platform::Slack if refreshing => json!({
+            "ok": true,
+            "app_id": "A0SANDBOX",
+            "scope": scope,
+            "token_type": "user",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": expires_in,
+            "team": {"id": SLACK_TEAM.0, "name": SLACK_TEAM.1},
+            "enterprise": null,
+            "is_enterprise_install": false,
+        }),
         Platform::Slack => {
             let mut user = json!({
                 "id": account_id(platform, person),
@@ -113,42 +129,6 @@ pub fn token_success(
             }
             body
         }
-    }
-}
-
-/// A successful refresh. Slack answers a user token's refresh flat (its SDKs'
-/// `OAuthV2TokenRefreshResponse`), not nested in `authed_user` as the code exchange does.
-pub fn refresh_success(
-    platform: Platform,
-    access: &str,
-    refresh: Option<&str>,
-    expires_in: Option<i64>,
-    refresh_expires_in: Option<i64>,
-    person: Person,
-    scope: &str,
-) -> Value {
-    match platform {
-        Platform::Slack => json!({
-            "ok": true,
-            "app_id": "A0SANDBOX",
-            "scope": scope,
-            "token_type": "user",
-            "access_token": access,
-            "refresh_token": refresh,
-            "expires_in": expires_in,
-            "team": {"id": SLACK_TEAM.0, "name": SLACK_TEAM.1},
-            "enterprise": null,
-            "is_enterprise_install": false,
-        }),
-        _ => token_success(
-            platform,
-            access,
-            refresh,
-            expires_in,
-            refresh_expires_in,
-            person,
-            scope,
-        ),
     }
 }
 

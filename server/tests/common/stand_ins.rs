@@ -375,6 +375,55 @@ async fn rotate(State(tokens): State<RotatingTokens>, body: Bytes) -> Response {
     .into_response()
 }
 
+/// An account of `platform` to store in a test: access token `at-first`, refresh token `rt`, an
+/// hour left, due for a refresh now. Change what the test needs.
+pub fn new_account(platform: Platform) -> NewAccount {
+    let now = Utc::now();
+    NewAccount {
+        platform,
+        platform_account_id: format!("{}-{}", platform.slug(), engine::db::new_id()),
+        username: "ada".into(),
+        display_name: None,
+        profile_image_url: None,
+        token_expires_at: Some(now + chrono::Duration::hours(1)),
+        token_status: StoredTokenStatus::Active,
+        is_twitter_premium: false,
+        access_token: Some(SecretString::from("at-first".to_owned())),
+        refresh_token: Some(SecretString::from("rt".to_owned())),
+        refresh_token_expires_at: None,
+        extra_secret: None,
+        granted_scopes: None,
+        metadata: serde_json::json!({}),
+        next_refresh_at: Some(now - chrono::Duration::seconds(1)),
+    }
+}
+
+/// An app on SQLite whose `platform` gets its tokens at a scripted stand-in's `path`, and one
+/// account of it, due for a refresh (refresh token `rt`). Script the answer before refreshing.
+pub struct ScriptedAccount {
+    pub platform: Scripted,
+    pub app: TestApp,
+    pub owner: String,
+    pub cookie: String,
+    pub id: String,
+}
+
+impl ScriptedAccount {
+    pub async fn start(platform: Platform, path: &str, extra: &[(&str, &str)]) -> ScriptedAccount {
+        let stand_in = Scripted::start().await;
+        let (app, owner, cookie) =
+            TestApp::with_token_url(Backend::Sqlite, platform, &stand_in.url(path), extra).await;
+        let id = app.seed_refreshable(&owner, platform, "rt").await;
+        ScriptedAccount {
+            platform: stand_in,
+            app,
+            owner,
+            cookie,
+            id,
+        }
+    }
+}
+
 /// The person the stand-in tests sign up.
 pub const EMAIL: &str = "ada@example.com";
 
@@ -412,28 +461,27 @@ impl TestApp {
         platform: Platform,
         refresh_token: &str,
     ) -> String {
-        let now = Utc::now();
         let account = NewAccount {
-            platform,
-            platform_account_id: format!("{}-{}", platform.slug(), engine::db::new_id()),
-            username: "ada".into(),
-            display_name: None,
-            profile_image_url: None,
-            token_expires_at: Some(now + chrono::Duration::hours(1)),
-            token_status: StoredTokenStatus::Active,
-            is_twitter_premium: false,
-            access_token: Some(SecretString::from("at-first".to_owned())),
             refresh_token: Some(SecretString::from(refresh_token.to_owned())),
-            refresh_token_expires_at: None,
-            extra_secret: None,
-            granted_scopes: None,
-            metadata: serde_json::json!({}),
-            next_refresh_at: Some(now - chrono::Duration::seconds(1)),
+            ..new_account(platform)
         };
+        self.insert_account(owner, account).await
+    }
+
+    pub async fn insert_account(&self, owner: &str, account: NewAccount) -> String {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
         engine::accounts::insert(&mut conn, &self.state.secrets, owner, account)
             .await
             .unwrap()
+    }
+
+    /// An account's row, without its secrets.
+    pub async fn record(&self, id: &str) -> engine::accounts::AccountRecord {
+        let mut conn = self.state.db.pool().acquire().await.unwrap();
+        engine::accounts::find_by_id(&mut conn, id)
+            .await
+            .unwrap()
+            .expect("the account exists")
     }
 
     /// One of an account's stored secrets (`access_token`, `refresh_token`), opened.
