@@ -115,11 +115,9 @@ pub async fn delivery_pass(app: &AppState) -> Result<usize, sqlx::Error> {
         .buffer_unordered(DELIVERY_CONCURRENCY)
         .collect()
         .await;
-    for result in results {
-        // A delivery that panicked keeps its lease until it lapses, then is tried again.
-        if let Ok(result) = result {
-            result?;
-        }
+    // A delivery that panicked keeps its lease until it lapses, then is tried again.
+    for result in results.into_iter().flatten() {
+        result?;
     }
     Ok(count)
 }
