@@ -40,7 +40,7 @@ fn soak_duration() -> Duration {
 /// two processes off one account; tokens that are due again every 30 s.
 const PROCESS_SETTINGS: &[(&str, &str)] = &[
     ("PLUGBOARD_REFRESH_INTERVAL_SECS", "1"),
-    ("PLUGBOARD_REFRESH_LEASE_SECS", "1"),
+    ("PLUGBOARD_REFRESH_LEASE_SECS", "2"),
     ("PLUGBOARD_REFRESH_CONCURRENCY", "8"),
     ("PLUGBOARD_SHUTDOWN_GRACE_SECS", "15"),
 ];
@@ -59,7 +59,7 @@ struct Figures {
 /// SIGKILL too when `sigkill`.
 async fn soak(reuse: Reuse, sigkill: bool) -> Figures {
     let platform = RotatingTokens::start().await;
-    platform.set_delay(Duration::from_millis(1500));
+    platform.set_delay(Duration::from_millis(3000));
     platform.set_expires_in(40);
     platform.set_reuse(reuse);
     let (app, owner, _) =
@@ -123,7 +123,7 @@ async fn soak(reuse: Reuse, sigkill: bool) -> Figures {
     // Every account still refreshes with what it holds (the platform is quick again now, and
     // the leases of killed processes have lapsed)...
     platform.set_delay(Duration::ZERO);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     for (label, id) in &accounts {
         sqlx::query("UPDATE connected_accounts SET next_refresh_at = 0 WHERE id = $1")
             .bind(id)
