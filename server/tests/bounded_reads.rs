@@ -79,17 +79,16 @@ async fn a_token_endpoint_that_never_stops_answering() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_that_never_ends_is_not_a_healthy_account() {
-    let stand_in = Scripted::start().await;
-    stand_in.answer("/2/users/me", Canned::endless("application/json"));
-    let (app, user, _) =
-        app_and_person(&[("X_CLIENT_ID", "client"), ("X_API_URL", &stand_in.base)]).await;
-    let account = NewAccount {
-        next_refresh_at: None,
-        ..new_account(Platform::X)
-    };
-    let record = app
-        .record(&app.insert_account(&user.id, account).await)
-        .await;
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(Platform::X, "/token", SLOW).await;
+    platform.answer("/2/users/me", Canned::endless("application/json"));
+    sqlx::query("UPDATE connected_accounts SET next_refresh_at = NULL WHERE id = $1")
+        .bind(&id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let record = app.record(&id).await;
     let started = Instant::now();
     let outcome = engine::health::check_account(&app.state, &record)
         .await

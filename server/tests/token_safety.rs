@@ -11,6 +11,7 @@ use common::api::ApiClient;
 use common::stand_ins::{Canned, RotatingTokens, ScriptedAccount, ROTATING_TOKEN_PATH};
 use common::{Backend, TestApp};
 use domain::Platform;
+use engine::health::HealthOutcome;
 use engine::refresh::{self, Outcome};
 use serde_json::json;
 
@@ -342,4 +343,41 @@ async fn slacks_flat_refresh_answer_is_read() {
     );
     let expires_in = seconds_from_now(millis(&app, &id, "token_expires_at").await);
     assert!((43190..=43200).contains(&expires_in), "{expires_in}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_who_am_i_that_does_not_name_this_account_is_not_a_healthy_one() {
+    let ScriptedAccount {
+        platform, app, id, ..
+    } = ScriptedAccount::start(
+        Platform::X,
+        ROTATING_TOKEN_PATH,
+        &[("PLUGBOARD_HEALTH_CHECK_TTL_SECS", "0")],
+    )
+    .await;
+    sqlx::query(
+        "UPDATE connected_accounts SET next_refresh_at = NULL, platform_account_id = '42' WHERE id = $1",
+    )
+    .bind(&id)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let record = app.record(&id).await;
+    for (body, expected) in [
+        (json!({}), HealthOutcome::Unconfirmed),
+        (
+            json!({"data": {"id": "7", "username": "someone_else"}}),
+            HealthOutcome::Unconfirmed,
+        ),
+        (
+            json!({"data": {"id": "42", "username": "ada"}}),
+            HealthOutcome::Healthy,
+        ),
+    ] {
+        platform.answer("/2/users/me", Canned::json(200, body.clone()));
+        let outcome = engine::health::check_account(&app.state, &record)
+            .await
+            .unwrap();
+        assert_eq!(outcome, expected, "{body}");
+    }
 }

@@ -398,8 +398,9 @@ pub fn new_account(platform: Platform) -> NewAccount {
     }
 }
 
-/// An app on SQLite whose `platform` gets its tokens at a scripted stand-in's `path`, and one
-/// account of it, due for a refresh (refresh token `rt`). Script the answer before refreshing.
+/// An app on SQLite whose `platform` gets its tokens at a scripted stand-in's `path` (and calls
+/// its API there too), and one account of it, due for a refresh (refresh token `rt`). Script the
+/// answers before calling.
 pub struct ScriptedAccount {
     pub platform: Scripted,
     pub app: TestApp,
@@ -411,8 +412,15 @@ pub struct ScriptedAccount {
 impl ScriptedAccount {
     pub async fn start(platform: Platform, path: &str, extra: &[(&str, &str)]) -> ScriptedAccount {
         let stand_in = Scripted::start().await;
+        let api = (
+            format!("{}_API_URL", engine::providers::env_prefix(platform)),
+            stand_in.base.clone(),
+        );
+        let mut settings = vec![(api.0.as_str(), api.1.as_str())];
+        settings.extend_from_slice(extra);
         let (app, owner, cookie) =
-            TestApp::with_token_url(Backend::Sqlite, platform, &stand_in.url(path), extra).await;
+            TestApp::with_token_url(Backend::Sqlite, platform, &stand_in.url(path), &settings)
+                .await;
         let id = app.seed_refreshable(&owner, platform, "rt").await;
         ScriptedAccount {
             platform: stand_in,
