@@ -108,13 +108,28 @@ impl HealthChecks {
 /// Marks an owner as being checked for as long as it lives: dropped when the check ends, however
 /// it ends (finished, failed, panicked), so the page never shows "checking" forever.
 struct Checking {
-    app: AppState,
+    checks: Arc<HealthChecks>,
     owner_id: String,
+}
+
+impl HealthChecks {
+    /// Marks the owner as being checked; `None` if a check of theirs is already running.
+    fn begin(self: &Arc<Self>, owner_id: &str) -> Option<Checking> {
+        let newly = self
+            .in_flight
+            .lock()
+            .expect("health lock")
+            .insert(owner_id.to_owned());
+        newly.then(|| Checking {
+            checks: self.clone(),
+            owner_id: owner_id.to_owned(),
+        })
+    }
 }
 
 impl Drop for Checking {
     fn drop(&mut self) {
-        if let Ok(mut in_flight) = self.app.health.in_flight.lock() {
+        if let Ok(mut in_flight) = self.checks.in_flight.lock() {
             in_flight.remove(&self.owner_id);
         }
     }
@@ -123,18 +138,8 @@ impl Drop for Checking {
 /// Starts checking the owner's accounts in the background, unless a check is already running
 /// or the process is shutting down. Returns whether one is running now.
 pub fn start(app: &AppState, owner_id: &str) -> bool {
-    let newly = app
-        .health
-        .in_flight
-        .lock()
-        .expect("health lock")
-        .insert(owner_id.to_owned());
-    if !newly {
+    let Some(checking) = app.health.begin(owner_id) else {
         return true;
-    }
-    let checking = Checking {
-        app: app.clone(),
-        owner_id: owner_id.to_owned(),
     };
     let app = app.clone();
     // Tracked: a shutdown lets the check finish and store what it learns.
@@ -468,4 +473,34 @@ pub async fn live_statuses(
             .map(|r| (r.id.clone(), r.view(now).status))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_check_that_panics_is_no_longer_checking() {
+        let checks = Arc::new(HealthChecks::new(1));
+        let checking = checks.begin("ada").expect("not checking yet");
+        assert!(checks.is_checking("ada"));
+        assert!(checks.begin("ada").is_none(), "one check at a time");
+        let died = tokio::spawn(async move {
+            let _checking = checking;
+            panic!("a check that dies");
+        })
+        .await;
+        assert!(died.is_err());
+        assert!(!checks.is_checking("ada"), "the page does not wait forever");
+    }
+
+    #[test]
+    fn creator_info_calls_stay_within_tiktoks_limit() {
+        let checks = HealthChecks::new(1);
+        for _ in 0..CREATOR_INFO_PER_MINUTE {
+            assert!(checks.creator_info_allowed("a"));
+        }
+        assert!(!checks.creator_info_allowed("a"));
+        assert!(checks.creator_info_allowed("b"));
+    }
 }

@@ -381,3 +381,41 @@ async fn a_who_am_i_that_does_not_name_this_account_is_not_a_healthy_one() {
         assert_eq!(outcome, expected, "{body}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_panics_fails_only_its_account_and_is_retried_later() {
+    let ScriptedAccount {
+        platform,
+        app,
+        owner,
+        id,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
+    platform.answer(ROTATING_TOKEN_PATH, token_answer(json!(3600), 1));
+    let other = app.seed_refreshable(&owner, Platform::X, "rt-other").await;
+    let doomed = id.clone();
+    let stats = plugboard::worker::refresh_pass_with(&app.state, 4, move |state, account| {
+        let doomed = doomed.clone();
+        async move {
+            if account == doomed {
+                panic!("a refresh that dies");
+            }
+            refresh::refresh_account(&state, &account, false).await
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(stats.panicked, 1);
+    assert_eq!(stats.refreshed, 1);
+    assert!(millis(&app, &other, "last_refreshed_at").await.is_some());
+    // The account that panicked waits out a backoff instead of panicking again at once.
+    let next = seconds_from_now(millis(&app, &id, "next_refresh_at").await);
+    assert!(next >= 40, "retried in {next} s");
+    let failures: i64 =
+        sqlx::query_scalar("SELECT refresh_failures FROM connected_accounts WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(failures, 1);
+}
