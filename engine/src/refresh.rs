@@ -173,13 +173,16 @@ pub async fn refresh_account(
             );
             let recorded = sqlx::query(
                 "UPDATE connected_accounts SET refresh_failures = refresh_failures + 1,
-                     next_refresh_at = $1, last_refresh_error = $2
+                     next_refresh_at = $1, last_refresh_error = $2,
+                     refresh_lease_until = CASE WHEN refresh_lease_owner = $5 THEN NULL ELSE refresh_lease_until END,
+                     refresh_lease_owner = CASE WHEN refresh_lease_owner = $5 THEN NULL ELSE refresh_lease_owner END
                  WHERE id = $3 AND token_version = $4",
             )
             .bind(to_millis(retry_at))
             .bind(error.to_string())
             .bind(account_id)
             .bind(record.token_version)
+            .bind(process_id())
             .execute(app.db.pool())
             .await?;
             if recorded.rows_affected() == 1 {
@@ -189,7 +192,11 @@ pub async fn refresh_account(
             }
         }
     };
-    lease.release().await?;
+    match outcome {
+        // Storing the tokens, or the failure, gave the lease up in the same statement.
+        Outcome::Refreshed { .. } | Outcome::Transient(_) => lease.stop(),
+        _ => lease.release().await?,
+    }
     tracing::info!(
         account_id,
         platform = record.platform.slug(),
@@ -287,6 +294,11 @@ impl LeaseKeeper {
             account_id: account_id.to_owned(),
             renewing,
         }
+    }
+
+    /// Stops renewing: the statement that stored the outcome gave the lease up.
+    fn stop(self) {
+        self.renewing.abort();
     }
 
     /// Stops renewing and gives the lease up, if this process still holds it.
@@ -415,7 +427,9 @@ async fn store_refreshed(
                  refresh_token_expires_at = CASE WHEN $3 = 1 THEN $4 ELSE refresh_token_expires_at END,
                  token_expires_at = $5, token_status = 'active', next_refresh_at = $6,
                  refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = $7, updated_at = $7,
-                 token_version = token_version + 1
+                 token_version = token_version + 1,
+                 refresh_lease_until = CASE WHEN refresh_lease_owner = $10 THEN NULL ELSE refresh_lease_until END,
+                 refresh_lease_owner = CASE WHEN refresh_lease_owner = $10 THEN NULL ELSE refresh_lease_owner END
              WHERE id = $8 AND token_version = $9",
         )
         .bind(access.clone())
@@ -427,6 +441,7 @@ async fn store_refreshed(
         .bind(to_millis(now))
         .bind(record.id.clone())
         .bind(record.token_version)
+        .bind(process_id())
     })
     .await?;
     if stored.rows_affected() != 1 {
