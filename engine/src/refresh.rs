@@ -105,6 +105,21 @@ pub fn next_refresh_for(
     }
 }
 
+/// The SET clause that gives the refresh lease up when `$owner` (a placeholder bound to
+/// [`process_id`]) still holds it, and leaves another process's lease alone: storing an outcome
+/// and releasing the lease are one statement.
+macro_rules! give_up_lease_if_held_by {
+    ($owner:literal) => {
+        concat!(
+            "refresh_lease_until = CASE WHEN refresh_lease_owner = ",
+            $owner,
+            " THEN NULL ELSE refresh_lease_until END, refresh_lease_owner = CASE WHEN refresh_lease_owner = ",
+            $owner,
+            " THEN NULL ELSE refresh_lease_owner END"
+        )
+    };
+}
+
 /// Refreshes one account if this process can take it and it is due. `force` refreshes before
 /// it is due (a tool needs a token now), but never during a failure's backoff and never twice
 /// within [`MIN_SPACING`].
@@ -171,13 +186,12 @@ pub async fn refresh_account(
                 Utc::now(),
                 refresh_retry_delay(record.refresh_failures + 1, error.retry_after),
             );
-            let recorded = sqlx::query(
+            let recorded = sqlx::query(concat!(
                 "UPDATE connected_accounts SET refresh_failures = refresh_failures + 1,
-                     next_refresh_at = $1, last_refresh_error = $2,
-                     refresh_lease_until = CASE WHEN refresh_lease_owner = $5 THEN NULL ELSE refresh_lease_until END,
-                     refresh_lease_owner = CASE WHEN refresh_lease_owner = $5 THEN NULL ELSE refresh_lease_owner END
-                 WHERE id = $3 AND token_version = $4",
-            )
+                     next_refresh_at = $1, last_refresh_error = $2, ",
+                give_up_lease_if_held_by!("$5"),
+                " WHERE id = $3 AND token_version = $4"
+            ))
             .bind(to_millis(retry_at))
             .bind(error.to_string())
             .bind(account_id)
@@ -420,18 +434,17 @@ async fn store_refreshed(
     // The platform may already have spent the old refresh token: this write is retried through
     // a database hiccup rather than lost.
     let stored = crate::db::execute_persistently(app.db.pool(), || {
-        sqlx::query(
+        sqlx::query(concat!(
             "UPDATE connected_accounts SET
                  access_token_enc = $1,
                  refresh_token_enc = COALESCE($2, refresh_token_enc),
                  refresh_token_expires_at = CASE WHEN $3 = 1 THEN $4 ELSE refresh_token_expires_at END,
                  token_expires_at = $5, token_status = 'active', next_refresh_at = $6,
                  refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = $7, updated_at = $7,
-                 token_version = token_version + 1,
-                 refresh_lease_until = CASE WHEN refresh_lease_owner = $10 THEN NULL ELSE refresh_lease_until END,
-                 refresh_lease_owner = CASE WHEN refresh_lease_owner = $10 THEN NULL ELSE refresh_lease_owner END
-             WHERE id = $8 AND token_version = $9",
-        )
+                 token_version = token_version + 1, ",
+            give_up_lease_if_held_by!("$10"),
+            " WHERE id = $8 AND token_version = $9"
+        ))
         .bind(access.clone())
         .bind(new_refresh.clone())
         .bind(flag(new_refresh.is_some()))

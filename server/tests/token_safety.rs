@@ -79,6 +79,49 @@ async fn a_refresh_that_outlived_its_lease_still_stores_the_rotated_token() {
         platform.family("a").current(),
         "the token the platform issued last is the one stored"
     );
+    assert_eq!(
+        lease_owner(&app, &id).await.as_deref(),
+        Some("another-process"),
+        "storing leaves a lease this process no longer holds alone"
+    );
+}
+
+async fn lease_owner(app: &TestApp, id: &str) -> Option<String> {
+    sqlx::query_scalar("SELECT refresh_lease_owner FROM connected_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storing_a_refresh_or_a_transient_failure_gives_the_lease_up() {
+    let ScriptedAccount {
+        platform,
+        app,
+        owner,
+        ..
+    } = ScriptedAccount::start(Platform::X, ROTATING_TOKEN_PATH, &[]).await;
+    for (answer, stored) in [
+        (token_answer(json!(7200), 1), "a refresh"),
+        (Canned::json(503, json!({})), "a transient failure"),
+    ] {
+        platform.answer(ROTATING_TOKEN_PATH, answer);
+        let id = app.seed_refreshable(&owner, Platform::X, "rt").await;
+        let outcome = refresh::refresh_account(&app.state, &id, false)
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, Outcome::Refreshed { .. } | Outcome::Transient(_)),
+            "{stored}: {outcome:?}"
+        );
+        assert_eq!(lease_owner(&app, &id).await, None, "{stored}");
+        assert_eq!(
+            millis(&app, &id, "refresh_lease_until").await,
+            None,
+            "{stored}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
