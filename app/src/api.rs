@@ -18,17 +18,18 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
     if !state.config.debug_data_delay.is_zero() {
         tokio::time::sleep(state.config.debug_data_delay).await;
     }
-    let records = engine::accounts::list_active(&state.db, &user.id)
+    let records = engine::connections::accounts::list_active(&state.db, &user.id)
         .await
         .map_err(AppError::internal)?;
     // The page shows what is stored now; the health check runs behind it and the open page
     // picks up what it finds (see `LiveStatuses`).
-    engine::health::start(&state, &user.id);
+    engine::keep_alive::health::start(&state, &user.id);
     // A card shows its account's latest few audit entries.
     const HISTORY_PER_ACCOUNT: usize = 3;
-    let mut history = engine::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT)
-        .await
-        .map_err(AppError::internal)?;
+    let mut history =
+        engine::events::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT)
+            .await
+            .map_err(AppError::internal)?;
     let now = chrono::Utc::now();
     Ok(records
         .iter()
@@ -59,7 +60,7 @@ pub async fn get_disconnect_preview(account: String) -> Result<DisconnectPreview
     use crate::server_context::{app_state, reject, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    engine::disconnect::preview(&state, &user.id, &account)
+    engine::connections::disconnect::preview(&state, &user.id, &account)
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| reject(AppError::NotFound))
@@ -75,15 +76,15 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
     let user = require_user()?;
     let state = app_state()?;
     let new_key = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::api_keys::take_new_key(&state.secrets, &session).await,
+        Ok(session) => engine::identity::api_keys::take_new_key(&state.secrets, &session).await,
         Err(_) => None,
     };
     Ok(SettingsOverview {
-        api_keys: engine::api_keys::list(&state.db, &user.id)
+        api_keys: engine::identity::api_keys::list(&state.db, &user.id)
             .await
             .map_err(AppError::internal)?,
         new_key: new_key.map(|key| key.expose_secret().to_owned()),
-        audit: engine::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN)
+        audit: engine::events::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN)
             .await
             .map_err(AppError::internal)?,
     })
@@ -97,14 +98,14 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
     let user = require_user()?;
     let state = app_state()?;
     let new_secret = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::webhooks::take_new_secret(&state, &session).await,
+        Ok(session) => engine::events::webhooks::take_new_secret(&state, &session).await,
         Err(_) => None,
     };
     Ok(WebhooksOverview {
-        endpoints: engine::webhooks::list_endpoints(&state.db, &user.id)
+        endpoints: engine::events::webhooks::list_endpoints(&state.db, &user.id)
             .await
             .map_err(AppError::internal)?,
-        deliveries: engine::webhooks::recent_deliveries(&state.db, &user.id, 50)
+        deliveries: engine::events::webhooks::recent_deliveries(&state.db, &user.id, 50)
             .await
             .map_err(AppError::internal)?,
         new_secret: new_secret.map(|(endpoint_id, secret)| domain::NewWebhookSecret {
@@ -164,7 +165,7 @@ pub async fn get_credentials_form(
                 .acquire()
                 .await
                 .map_err(AppError::internal)?;
-            let record = engine::accounts::find_owned(&mut conn, &user.id, &id)
+            let record = engine::connections::accounts::find_owned(&mut conn, &user.id, &id)
                 .await
                 .map_err(AppError::internal)?
                 .filter(|r| r.platform == platform)
@@ -187,7 +188,7 @@ pub async fn get_credentials_form(
         }
     };
     let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::connect::take_typed_server(&session, platform).await,
+        Ok(session) => engine::connections::connect::take_typed_server(&session, platform).await,
         Err(_) => None,
     };
     Ok(CredentialsForm {
@@ -197,7 +198,7 @@ pub async fn get_credentials_form(
         typed_server,
         sandbox_hint: settings
             .sandboxed
-            .then(|| engine::providers::sandbox_hint(platform))
+            .then(|| engine::platforms::catalog::sandbox_hint(platform))
             .flatten(),
         unavailable_reason,
     })
@@ -209,7 +210,7 @@ pub async fn get_account_choices(selection: String) -> Result<AccountChoices, Ap
     use crate::server_context::{app_state, reject, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    match engine::connect::selection_choices(&state, &user, &selection).await {
+    match engine::connections::connect::selection_choices(&state, &user, &selection).await {
         Ok((platform, choices)) => Ok(AccountChoices {
             platform,
             selection_id: selection,
@@ -224,7 +225,9 @@ pub async fn get_account_choices(selection: String) -> Result<AccountChoices, Ap
                 })
                 .collect(),
         }),
-        Err(engine::connect::ConnectError::SelectionGone) => Err(reject(AppError::NotFound)),
+        Err(engine::connections::connect::ConnectError::SelectionGone) => {
+            Err(reject(AppError::NotFound))
+        }
         Err(err) => Err(AppError::internal(format!("{err:?}"))),
     }
 }

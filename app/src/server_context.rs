@@ -1,7 +1,7 @@
 //! What server functions read from the request they serve (server side only).
 
 use crate::error::AppError;
-use engine::users::{CurrentUser, User};
+use engine::identity::users::{CurrentUser, User};
 use engine::AppState;
 use leptos::prelude::*;
 

@@ -1,8 +1,8 @@
 //! Plans and their limits, stored in the database so an operator can change them with SQL.
 
-use crate::accounts;
-use crate::db::{to_millis, Db};
-use crate::users::{self, normalize_email};
+use crate::connections::accounts;
+use crate::identity::users::{self, normalize_email};
+use crate::storage::db::{to_millis, Db};
 use domain::{at_total_limit, PlanLimits, PlanOffer, PlanSummary, Platform};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;

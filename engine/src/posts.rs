@@ -1,7 +1,7 @@
 //! Scheduled posts the publishing tools hand to Plugboard: text, a time, and the owner's accounts
 //! to post to. Disconnecting an account takes it out of every post (see `disconnect`).
 
-use crate::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
+use crate::storage::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use domain::Platform;
 use sqlx::{AnyConnection, Row};

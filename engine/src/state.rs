@@ -1,8 +1,8 @@
 //! Everything a request handler needs, built once at start-up.
 
 use crate::config::{Config, ConfigError};
-use crate::crypto::SecretBox;
-use crate::db::Db;
+use crate::storage::crypto::SecretBox;
+use crate::storage::db::Db;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -12,7 +12,7 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// For calls to platforms: bounded by `PLUGBOARD_PROVIDER_TIMEOUT_MS`, no redirects.
     pub http: reqwest::Client,
-    pub health: Arc<crate::health::HealthChecks>,
+    pub health: Arc<crate::keep_alive::health::HealthChecks>,
     /// Background work a shutdown lets finish, and whether the process still takes new work.
     pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
 }
@@ -35,8 +35,8 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         Ok(AppState {
-            http: crate::http::client(config.provider_timeout),
-            health: Arc::new(crate::health::HealthChecks::new(
+            http: crate::net::http::client(config.provider_timeout),
+            health: Arc::new(crate::keep_alive::health::HealthChecks::new(
                 config.health_check_concurrency,
             )),
             lifecycle: Arc::new(crate::lifecycle::Lifecycle::new()),

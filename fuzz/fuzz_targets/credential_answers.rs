@@ -2,7 +2,7 @@
 //! people type into the credential forms.
 #![no_main]
 
-use engine::credentials::{
+use engine::platforms::credentials::{
     bluesky_tokens, check_app_password, check_base_url, check_bluesky_identifier, check_bot_token,
     jwt_exp, telegram_bot,
 };

@@ -2,7 +2,7 @@
 //! platform coming back with an error: the code the page shows and the platform's words.
 #![no_main]
 
-use engine::connect::CallbackParams;
+use engine::connections::connect::CallbackParams;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|query: &[u8]| {

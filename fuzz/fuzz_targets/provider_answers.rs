@@ -5,10 +5,10 @@
 #![no_main]
 
 use domain::Platform;
-use engine::failure::{classify_reply, error_identifiers, error_message};
-use engine::http::{Reply, MAX_RETRY_AFTER};
-use engine::provider_client::ProviderClient;
-use engine::providers::Providers;
+use engine::platforms::failure::{classify_reply, error_identifiers, error_message};
+use engine::net::http::{Reply, MAX_RETRY_AFTER};
+use engine::platforms::client::ProviderClient;
+use engine::platforms::catalog::Providers;
 use libfuzzer_sys::fuzz_target;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::OnceLock;
@@ -38,8 +38,8 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(life) = tokens.expires_in {
                     assert!(life > chrono::Duration::zero());
                     assert!(
-                        life <= engine::schedule::MAX_LIFETIME
-                            .max(engine::schedule::FALLBACK_LIFETIME)
+                        life <= engine::keep_alive::schedule::MAX_LIFETIME
+                            .max(engine::keep_alive::schedule::FALLBACK_LIFETIME)
                     );
                 }
             }

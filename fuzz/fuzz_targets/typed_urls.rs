@@ -2,19 +2,19 @@
 //! signing in) and the address guard's judgement of any IP address.
 #![no_main]
 
-use engine::net_guard::{is_public, not_public_kind};
+use engine::net::address_guard::{is_public, not_public_kind};
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(url) = engine::credentials::check_base_url(&text, "base_url") {
+    if let Ok(url) = engine::platforms::credentials::check_base_url(&text, "base_url") {
         assert!(url.query().is_none() && url.fragment().is_none() && url.username().is_empty());
     }
-    if let Ok(url) = engine::connect::instance_url(&text) {
+    if let Ok(url) = engine::connections::connect::instance_url(&text) {
         assert!(matches!(url.scheme(), "http" | "https"));
     }
-    if let Ok(url) = engine::webhooks::check_endpoint_url(&text) {
+    if let Ok(url) = engine::events::webhooks::check_endpoint_url(&text) {
         assert!(url.password().is_none() && url.fragment().is_none());
     }
     if domain::is_local_path(&text) {

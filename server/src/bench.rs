@@ -4,9 +4,9 @@
 use crate::sandbox::Sandbox;
 use anyhow::Context;
 use domain::{Platform, StoredTokenStatus};
-use engine::accounts::NewAccount;
-use engine::crypto::SecretKey;
-use engine::providers::{env_prefix, sandbox_url, spec, SANDBOX_CLIENT_SECRET};
+use engine::connections::accounts::NewAccount;
+use engine::platforms::catalog::{env_prefix, sandbox_url, spec, SANDBOX_CLIENT_SECRET};
+use engine::storage::crypto::SecretKey;
 use engine::{AppState, Config};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -38,7 +38,7 @@ pub async fn seed_sandbox_accounts(
         for n in chunk {
             let account = NewAccount {
                 platform,
-                platform_account_id: format!("sandbox-{}-{n}", engine::db::new_id()),
+                platform_account_id: format!("sandbox-{}-{n}", engine::storage::db::new_id()),
                 username: format!("sandbox_{n}"),
                 display_name: Some(format!("Sandbox account {n}")),
                 profile_image_url: None,
@@ -63,7 +63,7 @@ pub async fn seed_sandbox_accounts(
                 metadata: serde_json::json!({}),
                 next_refresh_at: Some(next_refresh_at),
             };
-            engine::accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
+            engine::connections::accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
         }
         tx.commit().await?;
     }
@@ -79,7 +79,8 @@ pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
     sandbox.set_latency(Some(options.latency));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = url::Url::parse(&format!("http://{}", listener.local_addr()?))?;
-    let router = axum::Router::new().nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
+    let router =
+        axum::Router::new().nest(engine::platforms::catalog::SANDBOX_PREFIX, sandbox.router());
     tokio::spawn(async move { axum::serve(listener, router).await });
 
     let data_dir = std::env::temp_dir().join(format!("plugboard-bench-{}", std::process::id()));
@@ -143,7 +144,7 @@ pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
 
 async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Result<()> {
     let app = AppState::open(config).await?;
-    let user = engine::users::sign_up(
+    let user = engine::identity::users::sign_up(
         &app.db,
         "bench@example.com",
         "violet tractor humming seaside",

@@ -35,7 +35,7 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
         Command::User(UserCommand::Create { email }) => {
             let state = AppState::open(config).await?;
             let password = read_password()?;
-            let user = engine::users::sign_up(&state.db, &email, &password)
+            let user = engine::identity::users::sign_up(&state.db, &email, &password)
                 .await
                 .map_err(|err| anyhow!("{err}"))?;
             println!("Created {} on the {} plan.", user.email, user.plan_id);
@@ -64,7 +64,9 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
         Command::Dev(DevCommand::SeedDemo { email, accounts }) => {
             let state = AppState::open(config).await?;
             let user = user_by_email(&state, &email).await?;
-            let ids = engine::demo::seed(&state.db, &state.secrets, &user.id, accounts).await?;
+            let ids =
+                engine::connections::demo::seed(&state.db, &state.secrets, &user.id, accounts)
+                    .await?;
             println!("Added {} demo accounts to {}.", ids.len(), user.email);
             Ok(())
         }
@@ -114,15 +116,19 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
                 .map(|slug| slug.parse::<domain::Platform>())
                 .transpose()
                 .map_err(|e| anyhow!("{e}"))?;
-            let count = engine::accounts::expire_now(&state.db, &user.id, platform).await?;
+            let count =
+                engine::connections::accounts::expire_now(&state.db, &user.id, platform).await?;
             println!("{count} token(s) of {} expire now; the refresh worker picks up the refreshable ones.", user.email);
             Ok(())
         }
     }
 }
 
-async fn user_by_email(state: &AppState, email: &str) -> anyhow::Result<engine::users::User> {
-    engine::users::find_by_email(&state.db, &email.trim().to_lowercase())
+async fn user_by_email(
+    state: &AppState,
+    email: &str,
+) -> anyhow::Result<engine::identity::users::User> {
+    engine::identity::users::find_by_email(&state.db, &email.trim().to_lowercase())
         .await?
         .ok_or_else(|| anyhow!("no user with email {email}"))
 }
@@ -237,18 +243,21 @@ fn spawn_housekeeping(state: &AppState) {
 }
 
 async fn housekeeping(state: &AppState) {
-    let store = engine::sessions::DbSessionStore::new(state.db.clone());
+    let store = engine::identity::sessions::DbSessionStore::new(state.db.clone());
     if let Err(err) = store.delete_expired().await {
         tracing::warn!(error = %err, "deleting expired sessions failed");
     }
-    if let Err(err) = engine::sign_in_throttle::delete_old(&state.db, chrono::Utc::now()).await {
+    if let Err(err) =
+        engine::identity::sign_in_throttle::delete_old(&state.db, chrono::Utc::now()).await
+    {
         tracing::warn!(error = %err, "deleting old sign-in and sign-up records failed");
     }
     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
-    if let Err(err) = engine::oauth_state::delete_older_than(&state.db, day_ago).await {
+    if let Err(err) = engine::connections::oauth_state::delete_older_than(&state.db, day_ago).await
+    {
         tracing::warn!(error = %err, "deleting old OAuth states failed");
     }
-    if let Err(err) = engine::connect::delete_expired_selections(state).await {
+    if let Err(err) = engine::connections::connect::delete_expired_selections(state).await {
         tracing::warn!(error = %err, "deleting expired account choices failed");
     }
 }

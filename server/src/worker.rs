@@ -4,9 +4,9 @@
 //! isolated (one that panics fails alone, logged and counted), and once the process is asked to
 //! stop no new unit starts while the ones in flight finish and store.
 
+use engine::events::webhooks;
+use engine::keep_alive::refresh::{self, Outcome};
 use engine::lifecycle::isolated;
-use engine::refresh::{self, Outcome};
-use engine::webhooks;
 use engine::AppState;
 use futures::StreamExt;
 use std::collections::HashSet;
@@ -123,7 +123,7 @@ pub async fn delivery_pass(app: &AppState) -> Result<usize, sqlx::Error> {
 }
 
 async fn update_gauges(app: &AppState) -> Result<(), sqlx::Error> {
-    let rows = engine::accounts::count_by_status(&app.db).await?;
+    let rows = engine::connections::accounts::count_by_status(&app.db).await?;
     for status in domain::StoredTokenStatus::ALL {
         let count = rows
             .iter()

@@ -10,9 +10,9 @@ use chrono::Utc;
 use common::stand_ins::{new_account, Canned, Scripted, EMAIL};
 use common::{Backend, TestApp};
 use domain::Platform;
-use engine::accounts::NewAccount;
-use engine::connect::{self, ConnectError, CredentialInput};
-use engine::net_guard::{self, UrlRefused, NOT_PUBLIC};
+use engine::connections::accounts::NewAccount;
+use engine::connections::connect::{self, ConnectError, CredentialInput};
+use engine::net::address_guard::{self, UrlRefused, NOT_PUBLIC};
 use proptest::prelude::*;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -33,14 +33,14 @@ const INSIDE_PATHS: [&str; 9] = [
 
 /// An app that does not allow private URLs, a signed-up person, and a stand-in on loopback that
 /// answers everything as a healthy server would (so only the guard can keep a path away).
-async fn app_and_inside_server() -> (TestApp, engine::users::User, Scripted) {
+async fn app_and_inside_server() -> (TestApp, engine::identity::users::User, Scripted) {
     let inside = Scripted::start().await;
     for path in INSIDE_PATHS {
         inside.answer(path, Canned::json(200, json!({"ok": true})));
     }
     let app = TestApp::new(Backend::Sqlite).await;
     app.sign_up(EMAIL).await;
-    let user = engine::users::find_by_email(&app.state.db, EMAIL)
+    let user = engine::identity::users::find_by_email(&app.state.db, EMAIL)
         .await
         .unwrap()
         .unwrap();
@@ -107,9 +107,14 @@ async fn no_path_reaches_a_server_on_loopback() {
         connect::start(&app.state, &user, Platform::Mastodon, None, Some(&base)).await
     ));
     assert!(matches!(
-        engine::webhooks::create_endpoint(&app.state, &user.id, EMAIL, &format!("{base}/hook"))
-            .await,
-        Err(engine::webhooks::EndpointError::Refused(
+        engine::events::webhooks::create_endpoint(
+            &app.state,
+            &user.id,
+            EMAIL,
+            &format!("{base}/hook")
+        )
+        .await,
+        Err(engine::events::webhooks::EndpointError::Refused(
             UrlRefused::Private
         ))
     ));
@@ -124,11 +129,14 @@ async fn no_path_reaches_a_server_on_loopback() {
         true,
     )
     .await;
-    let outcome = engine::refresh::refresh_account(&app.state, &bluesky, false)
+    let outcome = engine::keep_alive::refresh::refresh_account(&app.state, &bluesky, false)
         .await
         .unwrap();
     assert!(
-        !matches!(outcome, engine::refresh::Outcome::Refreshed { .. }),
+        !matches!(
+            outcome,
+            engine::keep_alive::refresh::Outcome::Refreshed { .. }
+        ),
         "{outcome:?}"
     );
     for (platform, metadata) in [
@@ -140,12 +148,12 @@ async fn no_path_reaches_a_server_on_loopback() {
         (Platform::Mastodon, json!({ "instance_url": base })),
     ] {
         let id = seed(&app, &user.id, platform, metadata, false).await;
-        let outcome = engine::health::check_account(&app.state, &app.record(&id).await)
+        let outcome = engine::keep_alive::health::check_account(&app.state, &app.record(&id).await)
             .await
             .unwrap();
         assert_eq!(
             outcome,
-            engine::health::HealthOutcome::Unconfirmed,
+            engine::keep_alive::health::HealthOutcome::Unconfirmed,
             "{platform}"
         );
     }
@@ -157,13 +165,13 @@ async fn no_path_reaches_a_server_on_loopback() {
         false,
     )
     .await;
-    engine::disconnect::disconnect(&app.state, &user.id, EMAIL, &mastodon)
+    engine::connections::disconnect::disconnect(&app.state, &user.id, EMAIL, &mastodon)
         .await
         .unwrap()
         .expect("disconnected");
 
     // A webhook endpoint stored when private URLs were allowed, delivered to now they are not.
-    let endpoint = engine::db::new_id();
+    let endpoint = engine::storage::db::new_id();
     sqlx::query(
         "INSERT INTO webhook_endpoints (id, owner_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, 0)",
     )
@@ -177,17 +185,17 @@ async fn no_path_reaches_a_server_on_loopback() {
     .execute(app.state.db.pool())
     .await
     .unwrap();
-    engine::webhooks::send_test(&app.state.db, &user.id, &endpoint)
+    engine::events::webhooks::send_test(&app.state.db, &user.id, &endpoint)
         .await
         .unwrap();
-    for delivery in engine::webhooks::due_deliveries(&app.state.db, Utc::now(), 10)
+    for delivery in engine::events::webhooks::due_deliveries(&app.state.db, Utc::now(), 10)
         .await
         .unwrap()
     {
-        let attempt = engine::webhooks::attempt(&app.state, &delivery)
+        let attempt = engine::events::webhooks::attempt(&app.state, &delivery)
             .await
             .unwrap();
-        assert_ne!(attempt, Some(engine::webhooks::Attempt::Delivered));
+        assert_ne!(attempt, Some(engine::events::webhooks::Attempt::Delivered));
     }
 
     assert_eq!(
@@ -230,15 +238,15 @@ proptest! {
     /// public ones, as a literal or as an IPv4 address written as IPv6.
     #[test]
     fn the_guard_refuses_every_non_public_address((address, kind) in non_public_address()) {
-        prop_assert!(!net_guard::is_public(address), "{address} ({kind})");
+        prop_assert!(!address_guard::is_public(address), "{address} ({kind})");
         let public: std::net::SocketAddr = "93.184.216.34:443".parse().unwrap();
         let resolved = std::net::SocketAddr::new(address, 443);
-        prop_assert_eq!(net_guard::check_addresses(&[public, resolved], false), Err(UrlRefused::Private));
+        prop_assert_eq!(address_guard::check_addresses(&[public, resolved], false), Err(UrlRefused::Private));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let url = url::Url::parse(&url_of(address)).unwrap();
-        prop_assert_eq!(runtime.block_on(net_guard::resolve(&url, false)), Err(UrlRefused::Private));
+        prop_assert_eq!(runtime.block_on(address_guard::resolve(&url, false)), Err(UrlRefused::Private));
         if let IpAddr::V4(v4) = address {
-            prop_assert!(!net_guard::is_public(IpAddr::V6(v4.to_ipv6_mapped())));
+            prop_assert!(!address_guard::is_public(IpAddr::V6(v4.to_ipv6_mapped())));
         }
     }
 }
@@ -268,8 +276,8 @@ proptest! {
             assert!(is_private_refusal(connect::connect_credentials(&app.state, &user, listmonk, None).await), "{url} ({kind}) as a Listmonk");
             assert!(is_private_refusal(connect::start(&app.state, &user, Platform::Mastodon, None, Some(&url)).await), "{url} ({kind}) as an instance");
             assert!(matches!(
-                engine::webhooks::create_endpoint(&app.state, &user.id, EMAIL, &format!("{url}/hook")).await,
-                Err(engine::webhooks::EndpointError::Refused(UrlRefused::Private))
+                engine::events::webhooks::create_endpoint(&app.state, &user.id, EMAIL, &format!("{url}/hook")).await,
+                Err(engine::events::webhooks::EndpointError::Refused(UrlRefused::Private))
             ), "{url} ({kind}) as a webhook");
             let stored = connect::http_for_stored_url(
                 &app.state,

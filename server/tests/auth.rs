@@ -116,7 +116,7 @@ on_both_databases! {
 
     async fn sign_in_is_throttled_after_repeated_failures(app) {
         app.sign_up("h@example.com").await;
-        for _ in 0..engine::sign_in_throttle::MAX_FAILURES_PER_EMAIL {
+        for _ in 0..engine::identity::sign_in_throttle::MAX_FAILURES_PER_EMAIL {
             let response = app
                 .post_form("/auth/sign-in", &[("email", "h@example.com"), ("password", "nope nope nope")], None)
                 .await;

@@ -7,9 +7,9 @@ mod common;
 use common::stand_ins::{new_account, Canned, Scripted, ScriptedAccount, EMAIL};
 use common::{Backend, TestApp};
 use domain::Platform;
-use engine::accounts::NewAccount;
-use engine::connect::{self, ConnectError, CredentialInput};
-use engine::refresh::{self, Outcome};
+use engine::connections::accounts::NewAccount;
+use engine::connections::connect::{self, ConnectError, CredentialInput};
+use engine::keep_alive::refresh::{self, Outcome};
 use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,9 @@ const SLOW: &[(&str, &str)] = &[("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS)];
 
 /// An app whose calls to platforms may take ten seconds and may go to this machine, and a
 /// signed-up person.
-async fn app_and_person(extra: &[(&str, &str)]) -> (TestApp, engine::users::User, String) {
+async fn app_and_person(
+    extra: &[(&str, &str)],
+) -> (TestApp, engine::identity::users::User, String) {
     let mut settings = vec![
         ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
         ("PLUGBOARD_ALLOW_PRIVATE_URLS", "true"),
@@ -28,14 +30,14 @@ async fn app_and_person(extra: &[(&str, &str)]) -> (TestApp, engine::users::User
     settings.extend_from_slice(extra);
     let app = TestApp::with_settings(Backend::Sqlite, &settings).await;
     let cookie = app.sign_up(EMAIL).await;
-    let user = engine::users::find_by_email(&app.state.db, EMAIL)
+    let user = engine::identity::users::find_by_email(&app.state.db, EMAIL)
         .await
         .unwrap()
         .unwrap();
     (app, user, cookie)
 }
 
-fn too_large(error: &engine::failure::ProviderError) -> bool {
+fn too_large(error: &engine::platforms::failure::ProviderError) -> bool {
     error.message.as_deref() == Some("the answer is too large")
 }
 
@@ -90,11 +92,14 @@ async fn a_profile_that_never_ends_is_not_a_healthy_account() {
         .unwrap();
     let record = app.record(&id).await;
     let started = Instant::now();
-    let outcome = engine::health::check_account(&app.state, &record)
+    let outcome = engine::keep_alive::health::check_account(&app.state, &record)
         .await
         .unwrap();
     assert_quick(started);
-    assert_eq!(outcome, engine::health::HealthOutcome::Unconfirmed);
+    assert_eq!(
+        outcome,
+        engine::keep_alive::health::HealthOutcome::Unconfirmed
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,7 +140,7 @@ async fn a_mastodon_instance_whose_registration_never_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_avatar_that_never_ends_is_not_served() {
     let server = Scripted::start().await;
-    let token = engine::providers::SANDBOX_TELEGRAM_BOT_TOKEN;
+    let token = engine::platforms::catalog::SANDBOX_TELEGRAM_BOT_TOKEN;
     server.answer(
         &format!("/bot{token}/getUserProfilePhotos"),
         Canned::json(

@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{assert_connected, Backend, TestApp};
 use domain::Platform;
-use engine::providers::{
+use engine::platforms::catalog::{
     SANDBOX_BLUESKY_APP_PASSWORD, SANDBOX_LISTMONK_API_USER, SANDBOX_LISTMONK_TOKEN,
     SANDBOX_TELEGRAM_BOT_TOKEN,
 };

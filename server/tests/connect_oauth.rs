@@ -537,23 +537,28 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
     let id = app.first_account_id(&cookie).await;
     let read_refresh = || async {
         let mut conn = app.state.db.pool().acquire().await.unwrap();
-        engine::accounts::open_secret(&mut conn, &app.state.secrets, &id, "refresh_token")
-            .await
-            .unwrap()
+        engine::connections::accounts::open_secret(
+            &mut conn,
+            &app.state.secrets,
+            &id,
+            "refresh_token",
+        )
+        .await
+        .unwrap()
     };
     let before = read_refresh().await.expect("YouTube gave a refresh token");
     // A reconnect whose answer has no refresh token (Google does this when consent is remembered).
-    let user = engine::users::find_by_email(&app.state.db, "ada@example.com")
+    let user = engine::identity::users::find_by_email(&app.state.db, "ada@example.com")
         .await
         .unwrap()
         .unwrap();
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let record = engine::accounts::find_owned(&mut conn, &user.id, &id)
+    let record = engine::connections::accounts::find_owned(&mut conn, &user.id, &id)
         .await
         .unwrap()
         .unwrap();
     drop(conn);
-    let account = engine::accounts::NewAccount {
+    let account = engine::connections::accounts::NewAccount {
         platform: Platform::YouTube,
         platform_account_id: record.platform_account_id.clone(),
         username: record.username.clone(),
@@ -570,7 +575,7 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
         metadata: serde_json::json!({}),
         next_refresh_at: None,
     };
-    engine::connect::store(&app.state, &user.id, &user.email, Some(&id), account)
+    engine::connections::connect::store(&app.state, &user.id, &user.email, Some(&id), account)
         .await
         .unwrap();
     use secrecy::ExposeSecret;

@@ -160,7 +160,7 @@ on_both_databases! {
         assert_eq!(rows.len(), 6);
         for (id, sealed) in rows {
             assert!(!sealed.windows(11).any(|w| w == b"demo-access"), "ciphertext only");
-            let opened = app.state.secrets.open(&sealed, &engine::accounts::secret_context(&id, "access_token"));
+            let opened = app.state.secrets.open(&sealed, &engine::connections::accounts::secret_context(&id, "access_token"));
             assert!(opened.is_ok(), "and it opens with the instance key");
         }
     }

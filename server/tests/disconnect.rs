@@ -283,11 +283,12 @@ mod revocation {
         let refresh = app.stored_secret(&ids[0], "refresh_token").await;
         let response = disconnect(&app, &cookie, &ids[0]).await;
         // Every token the platform's description names, that the account held.
-        let named = engine::providers::spec(platform)
+        let named = engine::platforms::catalog::spec(platform)
             .revoke_tokens
             .iter()
             .filter(|kind| {
-                **kind == engine::providers::RevokeToken::AccessToken || !refresh.is_empty()
+                **kind == engine::platforms::catalog::RevokeToken::AccessToken
+                    || !refresh.is_empty()
             })
             .count() as u64;
         assert_eq!(sandbox.sandbox.calls(platform, Endpoint::Revoke), named);
@@ -298,9 +299,9 @@ mod revocation {
         );
         // Where the platform lets a revocation end the grant (Google, Reddit, TikTok) or take a
         // refresh token (X), the refresh token is gone too.
-        let whole_grant = engine::providers::spec(platform)
+        let whole_grant = engine::platforms::catalog::spec(platform)
             .revoke_tokens
-            .contains(&engine::providers::RevokeToken::RefreshToken)
+            .contains(&engine::platforms::catalog::RevokeToken::RefreshToken)
             || plugboard::sandbox::shapes::revocation_ends_grant(platform, false);
         if whole_grant && !refresh.is_empty() {
             assert!(
@@ -392,7 +393,7 @@ async fn the_audit_trail_records_who_did_what() {
         .execute(app.state.db.pool())
         .await
         .unwrap();
-    engine::refresh::refresh_account(&app.state, &ids[1], false)
+    engine::keep_alive::refresh::refresh_account(&app.state, &ids[1], false)
         .await
         .unwrap();
     app.post_form(

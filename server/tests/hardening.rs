@@ -94,7 +94,7 @@ async fn a_burst_of_parallel_guesses_is_throttled_like_a_sequence() {
         .count();
     assert_eq!(
         checked,
-        engine::sign_in_throttle::MAX_FAILURES_PER_EMAIL as usize,
+        engine::identity::sign_in_throttle::MAX_FAILURES_PER_EMAIL as usize,
         "only as many guesses as the limit reach the password check"
     );
     assert_eq!(throttled, 20 - checked);
@@ -103,7 +103,7 @@ async fn a_burst_of_parallel_guesses_is_throttled_like_a_sequence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ups_from_one_address_are_throttled() {
     let app = TestApp::new(Backend::Sqlite).await;
-    let limit = engine::sign_in_throttle::MAX_SIGN_UPS_PER_CLIENT as usize;
+    let limit = engine::identity::sign_in_throttle::MAX_SIGN_UPS_PER_CLIENT as usize;
     for n in 0..limit {
         app.sign_up(&format!("person{n}@example.com")).await;
     }
@@ -119,7 +119,7 @@ async fn sign_ups_from_one_address_are_throttled() {
         Some("sign_up_throttled")
     );
     assert!(
-        engine::users::find_by_email(&app.state.db, "one.more@example.com")
+        engine::identity::users::find_by_email(&app.state.db, "one.more@example.com")
             .await
             .unwrap()
             .is_none()
@@ -147,13 +147,13 @@ async fn closed_sign_up_leaves_only_the_cli() {
         Some("sign_up_closed")
     );
     assert!(
-        engine::users::find_by_email(&app.state.db, "ada@example.com")
+        engine::identity::users::find_by_email(&app.state.db, "ada@example.com")
             .await
             .unwrap()
             .is_none()
     );
     // The operator still makes accounts.
-    engine::users::sign_up(&app.state.db, "ada@example.com", PASSWORD)
+    engine::identity::users::sign_up(&app.state.db, "ada@example.com", PASSWORD)
         .await
         .unwrap();
 }

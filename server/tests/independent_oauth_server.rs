@@ -4,9 +4,9 @@
 //! bearer call, as any standard-following platform would see them.
 
 use domain::Platform;
-use engine::failure::FailureKind;
-use engine::provider_client::ProviderClient;
-use engine::providers::ProviderSettings;
+use engine::platforms::catalog::ProviderSettings;
+use engine::platforms::client::ProviderClient;
+use engine::platforms::failure::FailureKind;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -65,7 +65,7 @@ fn client(server: &MockServer) -> ProviderClient {
         revoke_url: Some(format!("{}/revoke", server.base)),
         sandboxed: false,
     };
-    let http = engine::http::client(Duration::from_secs(5));
+    let http = engine::net::http::client(Duration::from_secs(5));
     ProviderClient::new(
         &settings,
         http,

@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{assert_connected, Backend, Consent, TestApp};
 use domain::Platform;
-use engine::refresh::{self, Outcome, Skip};
+use engine::keep_alive::refresh::{self, Outcome, Skip};
 use plugboard::sandbox::{Endpoint, Failure};
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ async fn connected(
                 ("identifier", "ada.bsky.social"),
                 (
                     "app_password",
-                    engine::providers::SANDBOX_BLUESKY_APP_PASSWORD,
+                    engine::platforms::catalog::SANDBOX_BLUESKY_APP_PASSWORD,
                 ),
             ],
             Some(&cookie),
@@ -76,7 +76,7 @@ async fn next_refresh_in(app: &TestApp, id: &str) -> chrono::Duration {
             .fetch_one(app.state.db.pool())
             .await
             .unwrap();
-    engine::db::from_millis(at.expect("scheduled")) - chrono::Utc::now()
+    engine::storage::db::from_millis(at.expect("scheduled")) - chrono::Utc::now()
 }
 
 mod scenarios {

@@ -26,10 +26,10 @@ async fn metrics_count_refreshes_checks_and_deliveries() {
         Platform::Reddit,
     );
     let id = app.first_account_id(&cookie).await;
-    engine::refresh::refresh_account(&app.state, &id, true)
+    engine::keep_alive::refresh::refresh_account(&app.state, &id, true)
         .await
         .unwrap();
-    engine::health::check_owner(&app.state, &app.user_id("ada@example.com").await)
+    engine::keep_alive::health::check_owner(&app.state, &app.user_id("ada@example.com").await)
         .await
         .unwrap();
 

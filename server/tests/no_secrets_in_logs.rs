@@ -63,7 +63,7 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
             "telegram",
             vec![(
                 "bot_token",
-                engine::providers::SANDBOX_TELEGRAM_BOT_TOKEN.to_owned(),
+                engine::platforms::catalog::SANDBOX_TELEGRAM_BOT_TOKEN.to_owned(),
             )],
         ),
         (
@@ -72,7 +72,7 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
                 ("identifier", "ada.bsky.social".to_owned()),
                 (
                     "app_password",
-                    engine::providers::SANDBOX_BLUESKY_APP_PASSWORD.to_owned(),
+                    engine::platforms::catalog::SANDBOX_BLUESKY_APP_PASSWORD.to_owned(),
                 ),
             ],
         ),
@@ -142,7 +142,7 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
         "sbx.",
         "sandbox-token",
         "pb_",
-        engine::providers::SANDBOX_BLUESKY_APP_PASSWORD,
+        engine::platforms::catalog::SANDBOX_BLUESKY_APP_PASSWORD,
         "code=",
     ] {
         let line = logs.lines().find(|l| l.contains(secret));

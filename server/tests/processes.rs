@@ -121,13 +121,14 @@ async fn a_process_killed_while_delivering_loses_no_event() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let (endpoint, _) = engine::webhooks::create_endpoint(&app.state, &owner, "tests", &url)
-        .await
-        .unwrap();
+    let (endpoint, _) =
+        engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", &url)
+            .await
+            .unwrap();
     let mut events = HashSet::new();
     for _ in 0..EVENTS {
         let mut tx = app.state.db.begin_write().await.unwrap();
-        let id = engine::webhooks::record_event(
+        let id = engine::events::webhooks::record_event(
             &mut tx,
             &owner,
             "webhook.test",

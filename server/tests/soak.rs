@@ -20,7 +20,7 @@ use common::processes::{exit_within, signal, spawn_plugboard, Killed};
 use common::stand_ins::{Family, Reuse, RotatingTokens};
 use common::{Backend, TestApp};
 use domain::Platform;
-use engine::refresh::{self, Outcome};
+use engine::keep_alive::refresh::{self, Outcome};
 use rand::Rng;
 use std::process::Child;
 use std::time::{Duration, Instant};

@@ -11,8 +11,8 @@ use common::api::ApiClient;
 use common::stand_ins::{Canned, RotatingTokens, ScriptedAccount, ROTATING_TOKEN_PATH};
 use common::{Backend, TestApp};
 use domain::Platform;
-use engine::health::HealthOutcome;
-use engine::refresh::{self, Outcome};
+use engine::keep_alive::health::HealthOutcome;
+use engine::keep_alive::refresh::{self, Outcome};
 use serde_json::json;
 
 async fn millis(app: &TestApp, id: &str, column: &str) -> Option<i64> {
@@ -418,7 +418,7 @@ async fn a_who_am_i_that_does_not_name_this_account_is_not_a_healthy_one() {
         ),
     ] {
         platform.answer("/2/users/me", Canned::json(200, body.clone()));
-        let outcome = engine::health::check_account(&app.state, &record)
+        let outcome = engine::keep_alive::health::check_account(&app.state, &record)
             .await
             .unwrap();
         assert_eq!(outcome, expected, "{body}");

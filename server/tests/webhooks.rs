@@ -90,11 +90,11 @@ async fn an_independent_receiver_verifies_every_event() {
     let owner = app.user_id("ada@example.com").await;
     // Loopback endpoints need PLUGBOARD_ALLOW_PRIVATE_URLS (or the sandbox); this app has neither.
     let refused =
-        engine::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url).await;
+        engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url).await;
     assert!(matches!(
         refused,
-        Err(engine::webhooks::EndpointError::Refused(
-            engine::net_guard::UrlRefused::Private
+        Err(engine::events::webhooks::EndpointError::Refused(
+            engine::net::address_guard::UrlRefused::Private
         ))
     ));
 
@@ -106,7 +106,7 @@ async fn an_independent_receiver_verifies_every_event() {
     };
     let owner = app.user_id("ada@example.com").await;
     let (endpoint_id, secret) =
-        engine::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url)
+        engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url)
             .await
             .unwrap();
     use secrecy::ExposeSecret;
@@ -119,10 +119,10 @@ async fn an_independent_receiver_verifies_every_event() {
     platforms
         .sandbox
         .fail(Platform::Reddit, Endpoint::Refresh, Failure::InvalidGrant);
-    engine::refresh::refresh_account(&app.state, &account_id, true)
+    engine::keep_alive::refresh::refresh_account(&app.state, &account_id, true)
         .await
         .unwrap();
-    engine::webhooks::send_test(&app.state.db, &owner, &endpoint_id)
+    engine::events::webhooks::send_test(&app.state.db, &owner, &endpoint_id)
         .await
         .unwrap();
     deliver_everything(&app).await;
@@ -178,7 +178,7 @@ async fn failed_deliveries_are_retried_later_then_given_up() {
     app.sign_up("ada@example.com").await;
     let owner = app.user_id("ada@example.com").await;
     // Nothing listens on this port.
-    let (endpoint, _) = engine::webhooks::create_endpoint(
+    let (endpoint, _) = engine::events::webhooks::create_endpoint(
         &app.state,
         &owner,
         "tests",
@@ -186,7 +186,7 @@ async fn failed_deliveries_are_retried_later_then_given_up() {
     )
     .await
     .unwrap();
-    engine::webhooks::send_test(&app.state.db, &owner, &endpoint)
+    engine::events::webhooks::send_test(&app.state.db, &owner, &endpoint)
         .await
         .unwrap();
     plugboard::worker::delivery_pass(&app.state).await.unwrap();
@@ -204,7 +204,7 @@ async fn failed_deliveries_are_retried_later_then_given_up() {
     );
     // After the last attempt it is given up.
     sqlx::query("UPDATE webhook_deliveries SET attempts = $1, next_attempt_at = 0")
-        .bind(engine::webhooks::MAX_ATTEMPTS - 1)
+        .bind(engine::events::webhooks::MAX_ATTEMPTS - 1)
         .execute(app.state.db.pool())
         .await
         .unwrap();
@@ -239,7 +239,7 @@ on_both_databases! {
         let sealed: Vec<u8> = sqlx::query_scalar("SELECT secret_enc FROM webhook_endpoints").fetch_one(app.state.db.pool()).await.unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("whsec_"), "sealed at rest");
 
-        let id = engine::webhooks::list_endpoints(&app.state.db, &app.user_id("ada@example.com").await).await.unwrap()[0].id.clone();
+        let id = engine::events::webhooks::list_endpoints(&app.state.db, &app.user_id("ada@example.com").await).await.unwrap()[0].id.clone();
         let bob = app.sign_up("bob@example.com").await;
         let foreign = app.post_form(&format!("/dashboard/webhooks/endpoints/{id}/delete"), &[], Some(&bob)).await;
         assert!(foreign.location().contains("error=not_found"), "another user's endpoint is not found");
@@ -255,7 +255,7 @@ on_both_databases! {
     async fn connect_events_are_written_with_the_change(app) {
         app.sign_up("ada@example.com").await;
         let owner = app.user_id("ada@example.com").await;
-        let (_, _) = engine::webhooks::create_endpoint(&app.state, &owner, "tests", "https://1.1.1.1/hook").await.unwrap();
+        let (_, _) = engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", "https://1.1.1.1/hook").await.unwrap();
         app.seed_demo_accounts("ada@example.com", 1).await;
         // Demo accounts are not connects; a real connect writes its event in its transaction.
         let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_events").fetch_one(app.state.db.pool()).await.unwrap();

@@ -19,7 +19,7 @@ use axum::{Form, Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use domain::Platform;
-use engine::providers::{self, RefreshStyle, SANDBOX_CLIENT_SECRET};
+use engine::platforms::catalog::{self, RefreshStyle, SANDBOX_CLIENT_SECRET};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -32,7 +32,7 @@ use std::time::Duration;
 use tokens::{new_grant, Claims, Signer, TokenKind};
 use url::Url;
 
-pub use engine::providers::{
+pub use engine::platforms::catalog::{
     SANDBOX_BLUESKY_APP_PASSWORD as BLUESKY_APP_PASSWORD,
     SANDBOX_LISTMONK_API_USER as LISTMONK_API_USER, SANDBOX_LISTMONK_TOKEN as LISTMONK_TOKEN,
     SANDBOX_TELEGRAM_BOT_TOKEN as TELEGRAM_BOT_TOKEN,
@@ -312,7 +312,7 @@ impl Sandbox {
         configured.or_else(|| match platform {
             // Page tokens, instance tokens: no expiry.
             Platform::Facebook | Platform::Mastodon => None,
-            _ => providers::spec(platform)
+            _ => catalog::spec(platform)
                 .default_access_ttl_secs
                 .map(|s| s as i64),
         })
@@ -387,7 +387,7 @@ impl Sandbox {
         scope: &str,
         grant: &str,
     ) -> Value {
-        let spec = providers::spec(platform);
+        let spec = catalog::spec(platform);
         let ttl = self.access_ttl(platform);
         let access = self.issue(platform, TokenKind::Access, person, ttl, grant);
         let refresh = (spec.refresh == RefreshStyle::RefreshToken).then(|| {
@@ -423,7 +423,7 @@ fn sandbox_path(url: &str) -> String {
 }
 
 fn api_path(platform: Platform, path: &str) -> String {
-    let base = sandbox_path(&providers::spec(platform).api_url);
+    let base = sandbox_path(&catalog::spec(platform).api_url);
     format!(
         "{}{}",
         base.trim_end_matches('/'),
@@ -573,7 +573,7 @@ async fn dispatch(
         Platform::Listmonk => return listmonk(&sandbox, &call).await,
         _ => {}
     }
-    let spec = providers::spec(platform);
+    let spec = catalog::spec(platform);
     let path = call.path.as_str();
     let get = call.method == Method::GET;
     let is = |url: &Option<String>| url.as_deref().map(sandbox_path).as_deref() == Some(path);
@@ -616,7 +616,7 @@ async fn dispatch(
 }
 
 fn authorize(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
-    let spec = providers::spec(platform);
+    let spec = catalog::spec(platform);
     let client_id = call
         .param(&spec.client_id_param)
         .unwrap_or_default()
@@ -752,7 +752,7 @@ async fn token(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
             return response;
         }
     }
-    let spec = providers::spec(platform);
+    let spec = catalog::spec(platform);
     let (client_id, secret) = call.client(&spec.client_id_param);
     let client_id = client_id.unwrap_or_default();
     let secret_ok = match expected_secret(sandbox, platform, &client_id) {

@@ -8,9 +8,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::is_local_path;
-use engine::password::WeakPassword;
-use engine::sessions::USER_ID_KEY;
-use engine::users::{self, SignInError, SignUpError, User};
+use engine::identity::password::WeakPassword;
+use engine::identity::sessions::USER_ID_KEY;
+use engine::identity::users::{self, SignInError, SignUpError, User};
 use engine::AppState;
 use serde::Deserialize;
 use tower_sessions::{Expiry, Session};
@@ -80,9 +80,11 @@ pub async fn sign_up(
     }
     // Creating an account costs a password hash: a client address gets a few per hour.
     let ip = client_ip(&parts.0, state.config.trust_forwarded_for);
-    match engine::sign_in_throttle::begin_sign_up(&state.db, &ip, chrono::Utc::now()).await {
-        Ok(engine::sign_in_throttle::Verdict::Allowed) => {}
-        Ok(engine::sign_in_throttle::Verdict::Throttled { .. }) => {
+    match engine::identity::sign_in_throttle::begin_sign_up(&state.db, &ip, chrono::Utc::now())
+        .await
+    {
+        Ok(engine::identity::sign_in_throttle::Verdict::Allowed) => {}
+        Ok(engine::identity::sign_in_throttle::Verdict::Throttled { .. }) => {
             tracing::warn!(client_ip = %ip, "sign-up throttled");
             return back_to_form("sign_up", "sign_up_throttled", &credentials, &[]);
         }

@@ -7,8 +7,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::{ConnectMethod, Platform};
-use engine::connect::{self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput};
-use engine::users::CurrentUser;
+use engine::connections::connect::{
+    self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput,
+};
+use engine::identity::users::CurrentUser;
 use engine::AppState;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -317,7 +319,7 @@ pub async fn avatar(
     Path(id): Path<String>,
     SignedIn(user): SignedIn,
 ) -> Response {
-    match engine::avatars::telegram_avatar(&app, &user.id, &id).await {
+    match engine::connections::avatars::telegram_avatar(&app, &user.id, &id).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, content_type),
@@ -337,7 +339,7 @@ pub async fn avatar(
 /// `GET /api/v1/live-statuses`: the signed-in user's account statuses, and whether a health
 /// check is still running, for the open connections page.
 pub async fn live_statuses(State(app): State<AppState>, SignedIn(user): SignedIn) -> Response {
-    match engine::health::live_statuses(&app, &user.id).await {
+    match engine::keep_alive::health::live_statuses(&app, &user.id).await {
         Ok(live) => {
             let statuses: Vec<serde_json::Value> = live
                 .statuses

@@ -16,7 +16,7 @@ pub async fn disconnect(
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
-    match engine::disconnect::disconnect(&app, &user.id, &user.email, &id).await {
+    match engine::connections::disconnect::disconnect(&app, &user.id, &user.email, &id).await {
         Ok(Some(done)) => {
             tracing::info!(user_id = %user.id, account_id = %id, platform = done.platform.slug(), revocation = done.revocation.slug(), "account disconnected");
             let notice = disconnect_notice(&DisconnectOutcome {

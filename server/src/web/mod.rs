@@ -16,7 +16,7 @@ use axum::extract::FromRef;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use engine::sessions::DbSessionStore;
+use engine::identity::sessions::DbSessionStore;
 use engine::AppState;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -191,7 +191,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         );
         // Sessions, so that only a signed-in person can work the sandbox's controls.
         router = router.nest(
-            engine::providers::SANDBOX_PREFIX,
+            engine::platforms::catalog::SANDBOX_PREFIX,
             with_sessions(sandbox.router(), &state),
         );
     }

@@ -5,8 +5,8 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::is_local_path;
-use engine::sessions::USER_ID_KEY;
-use engine::users::{self, CurrentUser, User};
+use engine::identity::sessions::USER_ID_KEY;
+use engine::identity::users::{self, CurrentUser, User};
 use engine::AppState;
 use tower_sessions::Session;
 

@@ -4,7 +4,7 @@ use super::session_user::SignedIn;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use engine::api_keys::{self, KeyError};
+use engine::identity::api_keys::{self, KeyError};
 use engine::AppState;
 use serde::Deserialize;
 use tower_sessions::Session;

@@ -5,7 +5,7 @@ use super::session_user::SignedIn;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use engine::webhooks::{self, EndpointError};
+use engine::events::webhooks::{self, EndpointError};
 use engine::AppState;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -42,7 +42,9 @@ pub async fn add(
         Err(error) => {
             let code = match &error {
                 EndpointError::InvalidUrl => "invalid_url",
-                EndpointError::Refused(engine::net_guard::UrlRefused::Private) => "private_url",
+                EndpointError::Refused(engine::net::address_guard::UrlRefused::Private) => {
+                    "private_url"
+                }
                 EndpointError::Refused(_) => "unresolvable_url",
                 EndpointError::TooMany => "too_many",
                 EndpointError::Database(err) => {

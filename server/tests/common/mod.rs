@@ -9,7 +9,7 @@ pub mod stand_ins;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use engine::crypto::SecretKey;
+use engine::storage::crypto::SecretKey;
 use engine::{AppState, Config};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
@@ -259,7 +259,7 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, email: &str) -> String {
-        engine::users::find_by_email(&self.state.db, email)
+        engine::identity::users::find_by_email(&self.state.db, email)
             .await
             .unwrap()
             .expect("user exists")
@@ -268,7 +268,7 @@ impl TestApp {
 
     pub async fn seed_demo_accounts(&self, email: &str, count: usize) -> Vec<String> {
         let owner = self.user_id(email).await;
-        engine::demo::seed(&self.state.db, &self.state.secrets, &owner, count)
+        engine::connections::demo::seed(&self.state.db, &self.state.secrets, &owner, count)
             .await
             .unwrap()
     }
@@ -359,7 +359,8 @@ impl Platforms {
             rand::random(),
             url::Url::parse(ORIGIN).expect("a URL"),
         );
-        let router = axum::Router::new().nest(engine::providers::SANDBOX_PREFIX, sandbox.router());
+        let router =
+            axum::Router::new().nest(engine::platforms::catalog::SANDBOX_PREFIX, sandbox.router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
@@ -371,7 +372,9 @@ impl Platforms {
     /// Every `<P>_*` variable, pointing each platform at these stand-ins.
     pub fn settings(&self) -> Vec<(String, String)> {
         use domain::Platform;
-        use engine::providers::{env_prefix, sandbox_url, spec, Kind, SANDBOX_CLIENT_SECRET};
+        use engine::platforms::catalog::{
+            env_prefix, sandbox_url, spec, Kind, SANDBOX_CLIENT_SECRET,
+        };
         let base = url::Url::parse(&self.base).unwrap();
         let mut vars = Vec::new();
         for platform in Platform::ALL {

@@ -13,7 +13,7 @@ use axum::routing::any;
 use axum::Router;
 use chrono::Utc;
 use domain::{Platform, StoredTokenStatus};
-use engine::accounts::NewAccount;
+use engine::connections::accounts::NewAccount;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -381,7 +381,7 @@ pub fn new_account(platform: Platform) -> NewAccount {
     let now = Utc::now();
     NewAccount {
         platform,
-        platform_account_id: format!("{}-{}", platform.slug(), engine::db::new_id()),
+        platform_account_id: format!("{}-{}", platform.slug(), engine::storage::db::new_id()),
         username: "ada".into(),
         display_name: None,
         profile_image_url: None,
@@ -413,7 +413,10 @@ impl ScriptedAccount {
     pub async fn start(platform: Platform, path: &str, extra: &[(&str, &str)]) -> ScriptedAccount {
         let stand_in = Scripted::start().await;
         let api = (
-            format!("{}_API_URL", engine::providers::env_prefix(platform)),
+            format!(
+                "{}_API_URL",
+                engine::platforms::catalog::env_prefix(platform)
+            ),
             stand_in.base.clone(),
         );
         let mut settings = vec![(api.0.as_str(), api.1.as_str())];
@@ -444,7 +447,7 @@ impl TestApp {
         token_url: &str,
         extra: &[(&str, &str)],
     ) -> (TestApp, String, String) {
-        let env = engine::providers::env_prefix(platform);
+        let env = engine::platforms::catalog::env_prefix(platform);
         let settings: Vec<(String, String)> = vec![
             (format!("{env}_CLIENT_ID"), "client".into()),
             (format!("{env}_CLIENT_SECRET"), "secret".into()),
@@ -478,15 +481,15 @@ impl TestApp {
 
     pub async fn insert_account(&self, owner: &str, account: NewAccount) -> String {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
-        engine::accounts::insert(&mut conn, &self.state.secrets, owner, account)
+        engine::connections::accounts::insert(&mut conn, &self.state.secrets, owner, account)
             .await
             .unwrap()
     }
 
     /// An account's row, without its secrets.
-    pub async fn record(&self, id: &str) -> engine::accounts::AccountRecord {
+    pub async fn record(&self, id: &str) -> engine::connections::accounts::AccountRecord {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
-        engine::accounts::find_by_id(&mut conn, id)
+        engine::connections::accounts::find_by_id(&mut conn, id)
             .await
             .unwrap()
             .expect("the account exists")
@@ -495,7 +498,7 @@ impl TestApp {
     /// One of an account's stored secrets (`access_token`, `refresh_token`), opened.
     pub async fn stored_secret(&self, id: &str, column: &str) -> String {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
-        engine::accounts::open_secret(&mut conn, &self.state.secrets, id, column)
+        engine::connections::accounts::open_secret(&mut conn, &self.state.secrets, id, column)
             .await
             .unwrap()
             .map(|s| s.expose_secret().to_owned())

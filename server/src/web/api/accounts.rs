@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::{token_status, Platform, TokenStatus};
-use engine::access_tokens::{self, AccessTokenError};
-use engine::accounts::AccountRecord;
+use engine::connections::accounts::AccountRecord;
+use engine::keep_alive::access_tokens::{self, AccessTokenError};
 use engine::AppState;
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -111,7 +111,7 @@ pub async fn list_accounts(
     State(app): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<AccountList>, ApiError> {
-    let records = engine::accounts::list_active(&app.db, &caller.owner_id)
+    let records = engine::connections::accounts::list_active(&app.db, &caller.owner_id)
         .await
         .map_err(ApiError::internal)?;
     let now = Utc::now();
@@ -139,7 +139,7 @@ pub async fn get_account(
     Path(id): Path<String>,
 ) -> Result<Json<Account>, ApiError> {
     let mut conn = app.db.pool().acquire().await.map_err(ApiError::internal)?;
-    let record = engine::accounts::find_owned(&mut conn, &caller.owner_id, &id)
+    let record = engine::connections::accounts::find_owned(&mut conn, &caller.owner_id, &id)
         .await
         .map_err(ApiError::internal)?
         .filter(|r| r.is_active)

@@ -34,7 +34,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             })
             .ok_or_else(ApiError::unauthorized)?;
         let key = SecretString::from(presented.to_owned());
-        match engine::api_keys::authenticate(&app.db, &key).await {
+        match engine::identity::api_keys::authenticate(&app.db, &key).await {
             Ok(Some((owner_id, key_name))) => Ok(ApiCaller { owner_id, key_name }),
             Ok(None) => Err(ApiError::unauthorized()),
             Err(err) => Err(ApiError::internal(err)),

@@ -4,7 +4,7 @@
 //! a signed-in user. The signed-in user's id is mirrored into its own column so that deleting a
 //! user deletes their sessions.
 
-use crate::db::{to_millis, Db};
+use crate::storage::db::{to_millis, Db};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -72,7 +72,9 @@ impl SessionStore for DbSessionStore {
             .await;
             match inserted {
                 Ok(_) => return Ok(()),
-                Err(err) if crate::db::is_unique_violation(&err) => record.id = Id::default(),
+                Err(err) if crate::storage::db::is_unique_violation(&err) => {
+                    record.id = Id::default()
+                }
                 Err(err) => return Err(backend(err)),
             }
         }

@@ -3,12 +3,13 @@
 //! `account.disconnected` event and the audit entry. Only then, outside the transaction, is the
 //! grant revoked at the platform, best effort: a platform that is down never keeps an account.
 
-use crate::accounts::{self, AccountRecord};
-use crate::audit;
-use crate::failure::ProviderError;
-use crate::provider_client::ProviderClient;
-use crate::providers::ProviderSettings;
-use crate::{posts, webhooks, AppState};
+use crate::connections::accounts::{self, AccountRecord};
+use crate::events::audit;
+use crate::events::webhooks;
+use crate::platforms::catalog::ProviderSettings;
+use crate::platforms::client::ProviderClient;
+use crate::platforms::failure::ProviderError;
+use crate::{posts, AppState};
 use chrono::Utc;
 use domain::{DisconnectPreview, Platform};
 use secrecy::SecretString;
@@ -171,8 +172,8 @@ async fn end_bluesky_session(app: &AppState, record: &AccountRecord, refresh: &S
         .get("pds_url")
         .and_then(Value::as_str)
         .unwrap_or(&settings.api_url);
-    let ended = match crate::connect::http_for_stored_url(app, settings, pds).await {
-        Ok(http) => crate::credentials::bluesky_end_session(&http, pds, refresh).await,
+    let ended = match crate::connections::connect::http_for_stored_url(app, settings, pds).await {
+        Ok(http) => crate::platforms::credentials::bluesky_end_session(&http, pds, refresh).await,
         Err(error) => Err(error),
     };
     if let Err(error) = ended {
@@ -190,7 +191,7 @@ async fn revoke(
     let instance = record.metadata.get("instance_url").and_then(Value::as_str);
     let client = match instance {
         Some(instance) if record.platform == Platform::Mastodon => {
-            crate::connect::mastodon_client(app, instance)
+            crate::connections::connect::mastodon_client(app, instance)
                 .await
                 .map_err(|error| {
                     ProviderError::unexpected(
@@ -215,7 +216,7 @@ async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::Providers;
+    use crate::platforms::catalog::Providers;
     use serde_json::json;
 
     fn record(platform: Platform, metadata: Value) -> AccountRecord {

@@ -160,15 +160,15 @@ pub fn error_message(body: &Value) -> Option<String> {
     .map(|m| m.chars().take(MAX_MESSAGE).collect())
 }
 
-/// Classifies a failed answer read by [`crate::http::send_capped`], with how long the platform
+/// Classifies a failed answer read by [`crate::net::http::send_capped`], with how long the platform
 /// asked to be left alone: `Retry-After`, or on a 429 the platform's own reset signal.
 pub fn classify_reply(
-    reply: &crate::http::Reply,
-    spec: &crate::providers::ProviderSpec,
+    reply: &crate::net::http::Reply,
+    spec: &crate::platforms::catalog::ProviderSpec,
 ) -> ProviderError {
     let text = reply.text();
     let now = chrono::Utc::now();
-    let retry_after = crate::http::retry_after(&reply.headers, now).or_else(|| {
+    let retry_after = crate::net::http::retry_after(&reply.headers, now).or_else(|| {
         let reset = spec
             .rate_limit_reset
             .as_ref()
@@ -183,13 +183,13 @@ pub fn classify_reply(
 
 /// The wait a platform's own rate-limit signal asks for, bounded.
 fn rate_limit_wait(
-    reset: &crate::providers::RateLimitReset,
+    reset: &crate::platforms::catalog::RateLimitReset,
     headers: &reqwest::header::HeaderMap,
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::Duration> {
-    use crate::providers::ResetFormat;
-    use crate::schedule::Stated;
+    use crate::keep_alive::schedule::Stated;
+    use crate::platforms::catalog::ResetFormat;
     let from_header = || {
         let value = headers.get(reset.header.as_deref()?)?.to_str().ok()?.trim();
         let wait = match reset.format? {
@@ -216,7 +216,7 @@ fn rate_limit_wait(
     };
     from_header()
         .or_else(from_body)
-        .map(crate::http::bounded_wait)
+        .map(crate::net::http::bounded_wait)
 }
 
 /// Classifies a failed answer. `status` is the HTTP status (200 for platforms that report
@@ -407,7 +407,7 @@ mod tests {
         assert_eq!(e.code.as_deref(), Some("invalid_request"));
     }
 
-    fn reply(status: u16, headers: &[(&str, String)], body: &str) -> crate::http::Reply {
+    fn reply(status: u16, headers: &[(&str, String)], body: &str) -> crate::net::http::Reply {
         let mut map = reqwest::header::HeaderMap::new();
         for (name, value) in headers {
             map.insert(
@@ -415,7 +415,7 @@ mod tests {
                 value.parse().unwrap(),
             );
         }
-        crate::http::Reply {
+        crate::net::http::Reply {
             status,
             headers: map,
             body: body.as_bytes().to_vec(),
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn each_platforms_rate_limit_signal_is_read() {
-        use crate::providers::spec;
+        use crate::platforms::catalog::spec;
         use domain::Platform;
         let now = chrono::Utc::now().timestamp();
         let about = |error: ProviderError, seconds: i64| {
@@ -468,7 +468,7 @@ mod tests {
         let absurd = reply(429, &[("x-rate-limit-reset", i64::MAX.to_string())], "{}");
         assert!(classify_reply(&absurd, spec(Platform::X))
             .retry_after
-            .is_none_or(|w| w <= crate::http::MAX_RETRY_AFTER));
+            .is_none_or(|w| w <= crate::net::http::MAX_RETRY_AFTER));
         let garbage = reply(429, &[("x-rate-limit-reset", "soon".into())], "{}");
         assert_eq!(
             classify_reply(&garbage, spec(Platform::X)).retry_after,

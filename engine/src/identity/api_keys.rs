@@ -1,8 +1,8 @@
 //! Personal API keys for the publishing tools: shown once when created, stored only as a
 //! SHA-256 hash, scoped to their owner, revocable.
 
-use crate::audit::{self, Subject};
-use crate::db::{from_millis, new_id, to_millis, Db};
+use crate::events::audit::{self, Subject};
+use crate::storage::db::{from_millis, new_id, to_millis, Db};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
@@ -179,7 +179,7 @@ fn flash_context(key_id: &str) -> String {
 }
 
 pub async fn keep_new_key(
-    secrets: &crate::crypto::SecretBox,
+    secrets: &crate::storage::crypto::SecretBox,
     session: &tower_sessions::Session,
     key_id: &str,
     key: &SecretString,
@@ -190,7 +190,7 @@ pub async fn keep_new_key(
 }
 
 pub async fn take_new_key(
-    secrets: &crate::crypto::SecretBox,
+    secrets: &crate::storage::crypto::SecretBox,
     session: &tower_sessions::Session,
 ) -> Option<SecretString> {
     let (id, sealed): (String, String) = session.remove(KEY_FLASH).await.ok().flatten()?;

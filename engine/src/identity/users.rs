@@ -1,8 +1,8 @@
 //! People who sign in: sign-up, sign-in (throttled) and plan assignment.
 
-use crate::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
-use crate::password::{self, WeakPassword};
-use crate::sign_in_throttle::{self, Verdict};
+use crate::identity::password::{self, WeakPassword};
+use crate::identity::sign_in_throttle::{self, Verdict};
+use crate::storage::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -2,7 +2,7 @@
 //! address, and sign-ups per client address, over sliding windows, in the database so that
 //! every server process sees the same counts.
 
-use crate::db::{new_id, to_millis, Db};
+use crate::storage::db::{new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
@@ -53,7 +53,7 @@ pub async fn begin_attempt(
     now: DateTime<Utc>,
 ) -> Result<Verdict, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if db.backend() == crate::db::Backend::Postgres {
+    if db.backend() == crate::storage::db::Backend::Postgres {
         for key in [
             format!("sign-in email {email}"),
             format!("sign-in client {client_ip}"),
@@ -101,7 +101,7 @@ async fn failures(
     let oldest: Option<i64> = row.try_get("oldest")?;
     Ok(Failures {
         count: u32::try_from(count).unwrap_or(u32::MAX),
-        oldest: oldest.map(crate::db::from_millis),
+        oldest: oldest.map(crate::storage::db::from_millis),
     })
 }
 
@@ -117,7 +117,7 @@ pub async fn begin_sign_up(
     now: DateTime<Utc>,
 ) -> Result<Verdict, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if db.backend() == crate::db::Backend::Postgres {
+    if db.backend() == crate::storage::db::Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind(format!("sign-up client {client_ip}"))
             .execute(&mut *tx)
@@ -134,7 +134,7 @@ pub async fn begin_sign_up(
     let count = u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
     let oldest: Option<i64> = row.try_get("oldest")?;
     if count >= MAX_SIGN_UPS_PER_CLIENT {
-        let frees_at = oldest.map_or(now, crate::db::from_millis) + SIGN_UP_WINDOW;
+        let frees_at = oldest.map_or(now, crate::storage::db::from_millis) + SIGN_UP_WINDOW;
         return Ok(Verdict::Throttled {
             retry_after: (frees_at - now).max(Duration::seconds(1)),
         });

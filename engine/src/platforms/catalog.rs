@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use url::Url;
 
-const PROVIDERS_TOML: &str = include_str!("../providers.toml");
+const PROVIDERS_TOML: &str = include_str!("../../providers.toml");
 
 /// Where the sandbox's stand-ins live, under the instance's base URL.
 pub const SANDBOX_PREFIX: &str = "/sandbox";

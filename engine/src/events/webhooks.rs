@@ -5,9 +5,9 @@
 //! sent with an HMAC-SHA256 signature over `"<timestamp>.<body>"`, retried with backoff, leased
 //! so that one process sends each attempt, and picked up again after a crash: at least once.
 
-use crate::db::{from_millis, new_id, to_millis, Db};
-use crate::net_guard;
-use crate::schedule::backoff;
+use crate::keep_alive::schedule::backoff;
+use crate::net::address_guard;
+use crate::storage::db::{from_millis, new_id, to_millis, Db};
 use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -118,7 +118,7 @@ pub enum EndpointError {
     #[error("Enter a full http:// or https:// address.")]
     InvalidUrl,
     #[error("{0}")]
-    Refused(#[from] net_guard::UrlRefused),
+    Refused(#[from] address_guard::UrlRefused),
     #[error("You can have at most {MAX_ENDPOINTS_PER_OWNER} endpoints.")]
     TooMany,
     #[error("database error: {0}")]
@@ -154,7 +154,7 @@ pub async fn create_endpoint(
     url: &str,
 ) -> Result<(String, SecretString), EndpointError> {
     let url = check_endpoint_url(url)?;
-    net_guard::resolve(&url, private_allowed(app)).await?;
+    address_guard::resolve(&url, private_allowed(app)).await?;
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE owner_id = $1")
             .bind(owner_id)
@@ -177,16 +177,16 @@ pub async fn create_endpoint(
         .bind(to_millis(Utc::now()))
         .execute(&mut *tx)
         .await?;
-    let subject = crate::audit::Subject {
+    let subject = crate::events::audit::Subject {
         account_id: None,
         platform: None,
         detail: Some(url.as_str()),
     };
-    crate::audit::record(
+    crate::events::audit::record(
         &mut tx,
         owner_id,
         actor,
-        crate::audit::WEBHOOK_ADDED,
+        crate::events::audit::WEBHOOK_ADDED,
         subject,
     )
     .await?;
@@ -212,16 +212,16 @@ pub async fn delete_endpoint(
     let Some(url) = url else {
         return Ok(false);
     };
-    let subject = crate::audit::Subject {
+    let subject = crate::events::audit::Subject {
         account_id: None,
         platform: None,
         detail: Some(&url),
     };
-    crate::audit::record(
+    crate::events::audit::record(
         &mut tx,
         owner_id,
         actor,
-        crate::audit::WEBHOOK_REMOVED,
+        crate::events::audit::WEBHOOK_REMOVED,
         subject,
     )
     .await?;
@@ -387,7 +387,7 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
         "UPDATE webhook_deliveries SET lease_until = $1
          WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)",
     )
-    .bind(to_millis(now + crate::schedule::lease_for(app.config.provider_timeout)))
+    .bind(to_millis(now + crate::keep_alive::schedule::lease_for(app.config.provider_timeout)))
     .bind(delivery_id)
     .bind(to_millis(now))
     .execute(app.db.pool())
@@ -473,13 +473,16 @@ async fn send(
         return (None, Some("the endpoint URL is not a URL".into()));
     };
     // Checked again at every attempt: DNS may have changed since the endpoint was added.
-    let client =
-        match net_guard::pinned_client(&parsed, private_allowed(app), app.config.provider_timeout)
-            .await
-        {
-            Ok(client) => client,
-            Err(refused) => return (None, Some(refused.to_string())),
-        };
+    let client = match address_guard::pinned_client(
+        &parsed,
+        private_allowed(app),
+        app.config.provider_timeout,
+    )
+    .await
+    {
+        Ok(client) => client,
+        Err(refused) => return (None, Some(refused.to_string())),
+    };
     let timestamp = Utc::now().timestamp();
     let result = client
         .post(parsed)

@@ -6,14 +6,14 @@
 //! terminal (the person must reconnect: the account says so, once, and an event goes out) and
 //! transient (retried later with backoff, never sooner than the platform asked, status untouched).
 
-use crate::accounts::{self, AccountRecord, Snapshot};
-use crate::credentials;
-use crate::db::{flag, to_millis};
-use crate::failure::{FailureKind, ProviderError};
-use crate::provider_client::{ProviderClient, TokenSet};
-use crate::providers::{self, RefreshStyle};
-use crate::schedule::{after, refresh_due_at, refresh_retry_delay, MIN_SPACING};
-use crate::webhooks;
+use crate::connections::accounts::{self, AccountRecord, Snapshot};
+use crate::events::webhooks;
+use crate::keep_alive::schedule::{after, refresh_due_at, refresh_retry_delay, MIN_SPACING};
+use crate::platforms::catalog::{self, RefreshStyle};
+use crate::platforms::client::{ProviderClient, TokenSet};
+use crate::platforms::credentials;
+use crate::platforms::failure::{FailureKind, ProviderError};
+use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Utc};
 use domain::{Platform, StoredTokenStatus};
@@ -78,12 +78,12 @@ impl Outcome {
 /// This process's name on the leases it takes.
 pub fn process_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| format!("{}-{}", std::process::id(), crate::db::new_id()))
+    ID.get_or_init(|| format!("{}-{}", std::process::id(), crate::storage::db::new_id()))
 }
 
 /// Whether accounts of this platform can ever be refreshed.
 pub fn platform_refreshes(platform: Platform) -> bool {
-    providers::spec(platform).refresh != RefreshStyle::None
+    catalog::spec(platform).refresh != RefreshStyle::None
 }
 
 /// When an account with these tokens should next be refreshed: `None` when it cannot be.
@@ -93,7 +93,7 @@ pub fn next_refresh_for(
     issued_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
-    let style = providers::spec(platform).refresh;
+    let style = catalog::spec(platform).refresh;
     let refreshable = match style {
         RefreshStyle::None => false,
         RefreshStyle::RefreshToken | RefreshStyle::BlueskySession => has_refresh_token,
@@ -256,7 +256,7 @@ async fn why_skipped(
     let next: Option<i64> = row.try_get("next_refresh_at")?;
     let status: String = row.try_get("token_status")?;
     Ok(
-        if !crate::db::get_flag(&row, "is_active")?
+        if !crate::storage::db::get_flag(&row, "is_active")?
             || status == StoredTokenStatus::NeedsReconnect.as_str()
         {
             Skip::Gone
@@ -389,7 +389,7 @@ async fn bluesky_session(
     app_password: Option<&SecretString>,
 ) -> Result<TokenSet, ProviderError> {
     let settings = app.config.providers.get(Platform::Bluesky);
-    let http = crate::connect::http_for_stored_url(app, settings, pds).await?;
+    let http = crate::connections::connect::http_for_stored_url(app, settings, pds).await?;
     match credentials::bluesky_refresh(&http, pds, refresh).await {
         Err(e) if e.kind == FailureKind::Terminal => {
             let (Some(app_password), Ok(pds_url)) = (app_password, url::Url::parse(pds)) else {
@@ -433,7 +433,7 @@ async fn store_refreshed(
         .map(|life| to_millis(after(now, life)));
     // The platform may already have spent the old refresh token: this write is retried through
     // a database hiccup rather than lost.
-    let stored = crate::db::execute_persistently(app.db.pool(), || {
+    let stored = crate::storage::db::execute_persistently(app.db.pool(), || {
         sqlx::query(concat!(
             "UPDATE connected_accounts SET
                  access_token_enc = $1,
@@ -525,16 +525,16 @@ pub async fn mark_needs_reconnect(
             None,
         )
         .await?;
-        let subject = crate::audit::Subject {
+        let subject = crate::events::audit::Subject {
             account_id: Some(&record.id),
             platform: Some(record.platform),
             detail: Some(&record.username),
         };
-        crate::audit::record(
+        crate::events::audit::record(
             &mut tx,
             &record.owner_id,
-            crate::audit::SYSTEM,
-            crate::audit::ACCOUNT_REFRESH_FAILED,
+            crate::events::audit::SYSTEM,
+            crate::events::audit::ACCOUNT_REFRESH_FAILED,
             subject,
         )
         .await?;
@@ -597,7 +597,7 @@ pub async fn next_due_at(app: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::
     )
     .fetch_one(app.db.pool())
     .await?;
-    Ok(at.map(crate::db::from_millis))
+    Ok(at.map(crate::storage::db::from_millis))
 }
 
 #[cfg(test)]

@@ -4,13 +4,13 @@
 //! account checked in the last few minutes is not checked again. Each account's check is isolated:
 //! one that panics fails alone, and the page never waits on a check that died.
 
-use crate::accounts::{self, AccountRecord, Snapshot};
-use crate::db::{flag, to_millis};
-use crate::failure::{classify_reply, FailureKind, ProviderError};
-use crate::http::{send_capped, MAX_BODY};
+use crate::connections::accounts::{self, AccountRecord, Snapshot};
+use crate::keep_alive::refresh::{self, Outcome};
 use crate::lifecycle::isolated;
-use crate::provider_client::{text_at, ProviderClient};
-use crate::refresh::{self, Outcome};
+use crate::net::http::{send_capped, MAX_BODY};
+use crate::platforms::client::{text_at, ProviderClient};
+use crate::platforms::failure::{classify_reply, FailureKind, ProviderError};
+use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{Duration, Utc};
 use domain::{ExpiryDisplay, Platform, StoredTokenStatus};
@@ -301,7 +301,8 @@ async fn who_am_i(
         Platform::Listmonk => {
             let base = meta("base_url").unwrap_or_default();
             let user = meta("api_user").unwrap_or_default();
-            let http = crate::connect::http_for_stored_url(app, settings, &base).await?;
+            let http =
+                crate::connections::connect::http_for_stored_url(app, settings, &base).await?;
             let body = get(http.get(format!("{base}/api/lists?per_page=1")).header(
                 reqwest::header::AUTHORIZATION,
                 format!("token {user}:{}", token.expose_secret()),
@@ -316,7 +317,8 @@ async fn who_am_i(
         }
         Platform::Bluesky => {
             let pds = meta("pds_url").unwrap_or_else(|| settings.api_url.clone());
-            let http = crate::connect::http_for_stored_url(app, settings, &pds).await?;
+            let http =
+                crate::connections::connect::http_for_stored_url(app, settings, &pds).await?;
             let body = get(http
                 .get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
                 .query(&[("actor", record.platform_account_id.as_str())])
@@ -332,7 +334,9 @@ async fn who_am_i(
                 app.config.providers.callback_url(record.platform),
             );
             if let Some(instance) = meta("instance_url") {
-                let http = crate::connect::http_for_stored_url(app, settings, &instance).await?;
+                let http =
+                    crate::connections::connect::http_for_stored_url(app, settings, &instance)
+                        .await?;
                 client = client.with_api_url(&instance).with_http(http);
             }
             let path = settings
@@ -345,7 +349,7 @@ async fn who_am_i(
             // TikTok wraps every answer in `error.code`, `ok` on success.
             if let Some(code) = body.pointer("/error/code").and_then(Value::as_str) {
                 if code != "ok" {
-                    return Err(crate::failure::classify(
+                    return Err(crate::platforms::failure::classify(
                         200,
                         &body.to_string(),
                         &settings.spec().revoked,
@@ -403,7 +407,7 @@ async fn refresh_creator_info(
         .metadata
         .pointer("/tiktok_creator/fetched_at")
         .and_then(Value::as_i64)
-        .map(crate::db::from_millis);
+        .map(crate::storage::db::from_millis);
     if fetched_at.is_some_and(|at| Utc::now() - at < CREATOR_INFO_MAX_AGE)
         || !app.health.creator_info_allowed(&record.id)
     {

@@ -2,9 +2,9 @@
 //! then as many more as asked for. Their tokens are placeholders that no platform accepts, so
 //! they are marked `demo` and never health-checked or refreshed.
 
-use crate::accounts::{self, NewAccount};
-use crate::crypto::SecretBox;
-use crate::db::{new_id, Db};
+use crate::connections::accounts::{self, NewAccount};
+use crate::storage::crypto::SecretBox;
+use crate::storage::db::{new_id, Db};
 use chrono::{Duration, Utc};
 use domain::{Platform, StoredTokenStatus};
 use secrecy::SecretString;

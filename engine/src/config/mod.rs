@@ -1,7 +1,7 @@
 //! Settings from the environment (and an optional `.env`), each with a default that works on a
 //! fresh machine. A bad value stops start-up with a message naming the setting.
 
-use crate::crypto::SecretKey;
+use crate::storage::crypto::SecretKey;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -56,7 +56,7 @@ pub struct Config {
     /// Let people point Plugboard at servers on private or loopback addresses (a Listmonk or a
     /// Mastodon instance on the local network). Off by default: such URLs could reach internal services.
     pub allow_private_urls: bool,
-    pub providers: crate::providers::Providers,
+    pub providers: crate::platforms::catalog::Providers,
     /// Run the refresh and webhook workers in this process.
     pub workers: bool,
     pub refresh_interval: Duration,
@@ -185,7 +185,8 @@ impl Config {
             10_000,
             100..=120_000,
         )?;
-        let providers = crate::providers::Providers::from_lookup(&lookup, &base_url, sandbox)?;
+        let providers =
+            crate::platforms::catalog::Providers::from_lookup(&lookup, &base_url, sandbox)?;
         let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
             parse_number(name, lookup(name), default, range)
         };

@@ -2,15 +2,15 @@
 //! several accounts, checking typed credentials, and storing the result: one row per (owner,
 //! platform, platform account), updated in place on reconnect, within the plan's limits.
 
-use crate::accounts::{self, NewAccount};
-use crate::credentials::{self, Checked, CredentialProblem};
-use crate::db::{new_id, to_millis, Backend};
-use crate::failure::{FailureKind, ProviderError};
-use crate::net_guard::{self, UrlRefused};
-use crate::oauth_state::{self, PendingConnect, StateProblem};
-use crate::provider_client::{Profile, ProviderClient, TokenSet};
-use crate::providers::{Kind, ProviderSettings};
-use crate::users::User;
+use crate::connections::accounts::{self, NewAccount};
+use crate::connections::oauth_state::{self, PendingConnect, StateProblem};
+use crate::identity::users::User;
+use crate::net::address_guard::{self, UrlRefused};
+use crate::platforms::catalog::{Kind, ProviderSettings};
+use crate::platforms::client::{Profile, ProviderClient, TokenSet};
+use crate::platforms::credentials::{self, Checked, CredentialProblem};
+use crate::platforms::failure::{FailureKind, ProviderError};
+use crate::storage::db::{new_id, to_millis, Backend};
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
 use domain::{check_connect, ConnectKind, LimitDecision, Platform, StoredTokenStatus};
@@ -167,7 +167,7 @@ async fn http_for_typed_url(
     if configured.is_some_and(|origin| origin == url.origin()) {
         return Ok(app.http.clone());
     }
-    net_guard::pinned_client(
+    address_guard::pinned_client(
         url,
         app.config.allow_private_urls,
         app.config.provider_timeout,
@@ -256,21 +256,21 @@ async fn mastodon_app(
     if let Some(found) = find().await? {
         return Ok(found);
     }
-    let spec = crate::providers::spec(Platform::Mastodon);
-    let reply = crate::http::send_capped(
+    let spec = crate::platforms::catalog::spec(Platform::Mastodon);
+    let reply = crate::net::http::send_capped(
         http.post(format!("{instance}/api/v1/apps")).form(&[
             ("client_name", "Plugboard"),
             ("redirect_uris", redirect_uri),
             ("scopes", &spec.scopes.join(" ")),
             ("website", app.config.base_url.as_str()),
         ]),
-        crate::http::MAX_BODY,
+        crate::net::http::MAX_BODY,
     )
     .await
     .map_err(provider_error(Stage::Register))?;
     if !reply.is_success() {
         return Err(provider_error(Stage::Register)(
-            crate::failure::classify_reply(&reply, spec),
+            crate::platforms::failure::classify_reply(&reply, spec),
         ));
     }
     let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
@@ -569,13 +569,13 @@ fn connection(
         } else {
             tokens
                 .expires_in
-                .map(|life| crate::schedule::after(now, life))
+                .map(|life| crate::keep_alive::schedule::after(now, life))
         },
         token_status: StoredTokenStatus::Active,
         is_twitter_premium: profile.is_premium,
         refresh_token_expires_at: tokens
             .refresh_expires_in
-            .map(|life| crate::schedule::after(now, life)),
+            .map(|life| crate::keep_alive::schedule::after(now, life)),
         refresh_token: if platform_token.is_some() {
             None
         } else {
@@ -629,7 +629,7 @@ pub async fn store(
             > 0,
         None => false,
     };
-    account.next_refresh_at = crate::refresh::next_refresh_for(
+    account.next_refresh_at = crate::keep_alive::refresh::next_refresh_for(
         platform,
         account.refresh_token.is_some() || had_refresh_token,
         Utc::now(),
@@ -657,21 +657,21 @@ pub async fn store(
     data["account_id"] = json!(id);
     let (kind_name, audit_action) = match kind {
         ConnectKind::New => (
-            crate::webhooks::ACCOUNT_CONNECTED,
-            crate::audit::ACCOUNT_CONNECTED,
+            crate::events::webhooks::ACCOUNT_CONNECTED,
+            crate::events::audit::ACCOUNT_CONNECTED,
         ),
         ConnectKind::Reconnect => (
-            crate::webhooks::ACCOUNT_RECONNECTED,
-            crate::audit::ACCOUNT_RECONNECTED,
+            crate::events::webhooks::ACCOUNT_RECONNECTED,
+            crate::events::audit::ACCOUNT_RECONNECTED,
         ),
     };
-    crate::webhooks::record_event(&mut tx, owner_id, kind_name, data, None).await?;
-    let subject = crate::audit::Subject {
+    crate::events::webhooks::record_event(&mut tx, owner_id, kind_name, data, None).await?;
+    let subject = crate::events::audit::Subject {
         account_id: Some(&id),
         platform: Some(platform),
         detail: Some(&username),
     };
-    crate::audit::record(&mut tx, owner_id, actor, audit_action, subject).await?;
+    crate::events::audit::record(&mut tx, owner_id, actor, audit_action, subject).await?;
     tx.commit().await?;
     Ok(kind)
 }

@@ -1,7 +1,7 @@
 //! The HTTP client Plugboard calls platforms with, and the one way their answers are read: as a
 //! stream, never more than a cap, whatever a platform or a typed server sends.
 
-use crate::failure::ProviderError;
+use crate::platforms::failure::ProviderError;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use std::time::Duration as StdDuration;

@@ -1,7 +1,7 @@
 //! The audit trail: who did what, and when, for every connect, reconnect, refresh failure,
 //! disconnect, API key and webhook change. Written in the transaction of the change itself.
 
-use crate::db::{from_millis, new_id, to_millis, Db};
+use crate::storage::db::{from_millis, new_id, to_millis, Db};
 use chrono::Utc;
 use domain::{AuditEntry, Platform};
 use sqlx::{AnyConnection, Row};

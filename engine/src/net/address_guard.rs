@@ -122,7 +122,7 @@ pub async fn pinned_client(
 ) -> Result<reqwest::Client, UrlRefused> {
     let addr = resolve(url, allow_private).await?;
     let host = url.host_str().ok_or(UrlRefused::NotHttp)?;
-    Ok(crate::http::client_builder(timeout)
+    Ok(crate::net::http::client_builder(timeout)
         .resolve(host, addr)
         .build()
         .expect("a TLS backend is compiled in"))

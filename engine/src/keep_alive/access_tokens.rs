@@ -4,8 +4,8 @@
 //! whoever did the refresh: "reconnect" only when the account says so, "try again later" when
 //! the platform is only slow or down.
 
-use crate::accounts::{self, AccountRecord};
-use crate::refresh::{self, Outcome, Skip};
+use crate::connections::accounts::{self, AccountRecord};
+use crate::keep_alive::refresh::{self, Outcome, Skip};
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
 use domain::StoredTokenStatus;
@@ -126,7 +126,7 @@ async fn wait_for_lease(app: &AppState, account_id: &str) -> Result<(), sqlx::Er
             "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND refresh_lease_until > $2",
         )
         .bind(account_id)
-        .bind(crate::db::to_millis(Utc::now()))
+        .bind(crate::storage::db::to_millis(Utc::now()))
         .fetch_one(app.db.pool())
         .await?;
         if held == 0 {

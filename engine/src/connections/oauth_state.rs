@@ -1,8 +1,8 @@
 //! OAuth `state`: random, single-use, short-lived, bound to the signed-in user and the platform,
 //! stored server-side (only its hash) with the PKCE verifier sealed beside it.
 
-use crate::crypto::SecretBox;
-use crate::db::{from_millis, to_millis, Db};
+use crate::storage::crypto::SecretBox;
+use crate::storage::db::{from_millis, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use domain::Platform;
 use secrecy::SecretString;

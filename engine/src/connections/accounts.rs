@@ -1,7 +1,7 @@
 //! Connected accounts: one row per (owner, platform, platform account id).
 
-use crate::crypto::SecretBox;
-use crate::db::{flag, from_millis, get_flag, new_id, to_millis, Db};
+use crate::storage::crypto::SecretBox;
+use crate::storage::db::{flag, from_millis, get_flag, new_id, to_millis, Db};
 use chrono::{DateTime, Utc};
 use domain::{token_status, ConnectedAccount, Platform, StoredTokenStatus, Usage};
 use secrecy::SecretString;

@@ -1,10 +1,10 @@
 //! Avatars that cannot be linked to directly: a Telegram bot's picture is only reachable through
 //! a URL containing the bot token, so Plugboard fetches it and serves the bytes itself.
 
-use crate::accounts;
-use crate::failure::ProviderError;
-use crate::http::{send_capped, MAX_BODY};
-use crate::provider_client::text_at;
+use crate::connections::accounts;
+use crate::net::http::{send_capped, MAX_BODY};
+use crate::platforms::client::text_at;
+use crate::platforms::failure::ProviderError;
 use crate::AppState;
 use domain::Platform;
 use secrecy::ExposeSecret;

@@ -2,11 +2,11 @@
 //! (a bot token) and Listmonk (server, API user, token). Each is checked against the platform
 //! before anything is stored.
 
-use crate::failure::{classify_reply, ProviderError};
-use crate::http::{send_capped, Reply, MAX_BODY};
-use crate::provider_client::{text_at, Profile, TokenSet};
-use crate::providers;
-use crate::schedule::{access_lifetime, refresh_lifetime, Stated};
+use crate::keep_alive::schedule::{access_lifetime, refresh_lifetime, Stated};
+use crate::net::http::{send_capped, Reply, MAX_BODY};
+use crate::platforms::catalog;
+use crate::platforms::client::{text_at, Profile, TokenSet};
+use crate::platforms::failure::{classify_reply, ProviderError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -134,7 +134,7 @@ async fn check_with(
 /// A successful answer as JSON, or the failure class of an unsuccessful one.
 pub fn json_answer(platform: Platform, reply: &Reply) -> Result<Value, ProviderError> {
     if !reply.is_success() {
-        return Err(classify_reply(reply, providers::spec(platform)));
+        return Err(classify_reply(reply, catalog::spec(platform)));
     }
     serde_json::from_slice(&reply.body)
         .map_err(|_| ProviderError::unexpected("the answer is not JSON"))
@@ -214,7 +214,7 @@ pub fn bluesky_tokens(session: &Value, now: DateTime<Utc>) -> Result<TokenSet, P
                 Stated::Absent => Stated::Unreadable,
                 stated => stated,
             },
-            providers::spec(Platform::Bluesky).default_access_lifetime(),
+            catalog::spec(Platform::Bluesky).default_access_lifetime(),
         ),
         refresh_expires_in: refresh_lifetime(life(&refresh)),
         access_token: SecretString::from(access),
@@ -263,7 +263,7 @@ pub async fn bluesky_end_session(
     if reply.is_success() {
         Ok(())
     } else {
-        Err(classify_reply(&reply, providers::spec(Platform::Bluesky)))
+        Err(classify_reply(&reply, catalog::spec(Platform::Bluesky)))
     }
 }
 
