@@ -11,6 +11,7 @@ pub mod net;
 pub mod plans;
 pub mod platforms;
 pub mod posts;
+pub mod schedule;
 pub mod state;
 pub mod storage;
 

@@ -12,7 +12,7 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// For calls to platforms: bounded by `PLUGBOARD_PROVIDER_TIMEOUT_MS`, no redirects.
     pub http: reqwest::Client,
-    pub health: Arc<crate::keep_alive::health::HealthChecks>,
+    pub health: Arc<crate::keep_alive::health_checks::HealthChecks>,
     /// Background work a shutdown lets finish, and whether the process still takes new work.
     pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
 }
@@ -36,7 +36,7 @@ impl AppState {
         db.migrate().await?;
         Ok(AppState {
             http: crate::net::http::client(config.provider_timeout),
-            health: Arc::new(crate::keep_alive::health::HealthChecks::new(
+            health: Arc::new(crate::keep_alive::health_checks::HealthChecks::new(
                 config.health_check_concurrency,
             )),
             lifecycle: Arc::new(crate::lifecycle::Lifecycle::new()),

@@ -38,8 +38,8 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(life) = tokens.expires_in {
                     assert!(life > chrono::Duration::zero());
                     assert!(
-                        life <= engine::keep_alive::schedule::MAX_LIFETIME
-                            .max(engine::keep_alive::schedule::FALLBACK_LIFETIME)
+                        life <= engine::schedule::MAX_LIFETIME
+                            .max(engine::schedule::FALLBACK_LIFETIME)
                     );
                 }
             }

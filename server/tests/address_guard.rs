@@ -279,7 +279,7 @@ proptest! {
                 engine::events::webhooks::create_endpoint(&app.state, &user.id, EMAIL, &format!("{url}/hook")).await,
                 Err(engine::events::webhooks::EndpointError::Refused(UrlRefused::Private))
             ), "{url} ({kind}) as a webhook");
-            let stored = connect::http_for_stored_url(
+            let stored = engine::platforms::servers::http_for_stored_url(
                 &app.state,
                 app.state.config.providers.get(Platform::Bluesky),
                 &url,

@@ -1,6 +1,8 @@
 //! Settings from the environment (and an optional `.env`), each with a default that works on a
 //! fresh machine. A bad value stops start-up with a message naming the setting.
 
+mod providers;
+
 use crate::storage::crypto::SecretKey;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

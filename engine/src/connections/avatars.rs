@@ -83,7 +83,8 @@ pub async fn telegram_avatar(
             .get(format!("{api}/file/bot{}/{path}", token.expose_secret())),
         MAX_AVATAR_BYTES,
     )
-    .await?;
+    .await
+    .map_err(ProviderError::from)?;
     let content_type = picture.content_type().unwrap_or("image/jpeg").to_owned();
     if !content_type.starts_with("image/") || !picture.is_success() {
         return Ok(None);

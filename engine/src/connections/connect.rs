@@ -5,11 +5,12 @@
 use crate::connections::accounts::{self, NewAccount};
 use crate::connections::oauth_state::{self, PendingConnect, StateProblem};
 use crate::identity::users::User;
-use crate::net::address_guard::{self, UrlRefused};
+use crate::net::address_guard::UrlRefused;
 use crate::platforms::catalog::{Kind, ProviderSettings};
 use crate::platforms::client::{Profile, ProviderClient, TokenSet};
 use crate::platforms::credentials::{self, Checked, CredentialProblem};
 use crate::platforms::failure::{FailureKind, ProviderError};
+use crate::platforms::servers;
 use crate::storage::db::{new_id, to_millis, Backend};
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -146,6 +147,10 @@ fn provider_error(stage: Stage) -> impl Fn(ProviderError) -> ConnectError {
     move |error| ConnectError::Provider { stage, error }
 }
 
+fn url_refused(field: &'static str) -> impl Fn(UrlRefused) -> ConnectError {
+    move |problem| ConnectError::UrlRefused { field, problem }
+}
+
 /// The client for a platform, with Plugboard's callback URL.
 fn client_for(app: &AppState, settings: &ProviderSettings) -> ProviderClient {
     ProviderClient::new(
@@ -153,44 +158,6 @@ fn client_for(app: &AppState, settings: &ProviderSettings) -> ProviderClient {
         app.http.clone(),
         app.config.providers.callback_url(settings.platform),
     )
-}
-
-/// A URL typed by a person is only fetched if it leads to the public internet, unless it is the
-/// server the administrator configured (or the sandbox) or private URLs are allowed.
-async fn http_for_typed_url(
-    app: &AppState,
-    settings: &ProviderSettings,
-    url: &Url,
-    field: &'static str,
-) -> Result<reqwest::Client, ConnectError> {
-    let configured = Url::parse(&settings.api_url).ok().map(|u| u.origin());
-    if configured.is_some_and(|origin| origin == url.origin()) {
-        return Ok(app.http.clone());
-    }
-    address_guard::pinned_client(
-        url,
-        app.config.allow_private_urls,
-        app.config.provider_timeout,
-    )
-    .await
-    .map_err(|problem| ConnectError::UrlRefused { field, problem })
-}
-
-/// The client for a server URL stored with an account (a Listmonk, an instance, a PDS), checked
-/// the same way as when it was typed.
-pub async fn http_for_stored_url(
-    app: &AppState,
-    settings: &ProviderSettings,
-    url: &str,
-) -> Result<reqwest::Client, ProviderError> {
-    let parsed = Url::parse(url)
-        .map_err(|_| ProviderError::unexpected("the stored server address is not a URL"))?;
-    http_for_typed_url(app, settings, &parsed, "url")
-        .await
-        .map_err(|error| ProviderError {
-            message: error.description(),
-            ..ProviderError::new(FailureKind::Rejected)
-        })
 }
 
 /// Normalises a Mastodon instance as typed (`mastodon.social`, `https://mastodon.social/`): a
@@ -217,7 +184,9 @@ pub(crate) async fn mastodon_client(
 ) -> Result<ProviderClient, ConnectError> {
     let settings = app.config.providers.get(Platform::Mastodon);
     let url = instance_url(instance)?;
-    let http = http_for_typed_url(app, settings, &url, "instance").await?;
+    let http = servers::http_for_typed_url(app, settings, &url)
+        .await
+        .map_err(url_refused("instance"))?;
     let instance = url.as_str().trim_end_matches('/').to_owned();
     let base = client_for(app, settings);
     let (client_id, client_secret) =
@@ -267,7 +236,7 @@ async fn mastodon_app(
         crate::net::http::MAX_BODY,
     )
     .await
-    .map_err(provider_error(Stage::Register))?;
+    .map_err(|e| provider_error(Stage::Register)(e.into()))?;
     if !reply.is_success() {
         return Err(provider_error(Stage::Register)(
             crate::platforms::failure::classify_reply(&reply, spec),
@@ -569,13 +538,13 @@ fn connection(
         } else {
             tokens
                 .expires_in
-                .map(|life| crate::keep_alive::schedule::after(now, life))
+                .map(|life| crate::schedule::after(now, life))
         },
         token_status: StoredTokenStatus::Active,
         is_twitter_premium: profile.is_premium,
         refresh_token_expires_at: tokens
             .refresh_expires_in
-            .map(|life| crate::keep_alive::schedule::after(now, life)),
+            .map(|life| crate::schedule::after(now, life)),
         refresh_token: if platform_token.is_some() {
             None
         } else {
@@ -629,7 +598,7 @@ pub async fn store(
             > 0,
         None => false,
     };
-    account.next_refresh_at = crate::keep_alive::refresh::next_refresh_for(
+    account.next_refresh_at = crate::platforms::catalog::next_refresh_for(
         platform,
         account.refresh_token.is_some() || had_refresh_token,
         Utc::now(),
@@ -933,7 +902,9 @@ pub async fn connect_credentials(
                     ConnectError::NotConfigured("BLUESKY_API_URL is not a URL".into())
                 })?,
             };
-            let http = http_for_typed_url(app, settings, &pds, "pds_url").await?;
+            let http = servers::http_for_typed_url(app, settings, &pds)
+                .await
+                .map_err(url_refused("pds_url"))?;
             let checked = credentials::bluesky(&http, &pds, identifier, app_password).await;
             bluesky_session = Some((http, pds));
             checked
@@ -948,7 +919,9 @@ pub async fn connect_credentials(
         } => {
             let base =
                 credentials::check_base_url(base_url, "base_url").map_err(credential_error)?;
-            let http = http_for_typed_url(app, settings, &base, "base_url").await?;
+            let http = servers::http_for_typed_url(app, settings, &base)
+                .await
+                .map_err(url_refused("base_url"))?;
             credentials::listmonk(&http, &base, api_user, token).await
         }
     }

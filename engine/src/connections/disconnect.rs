@@ -172,7 +172,7 @@ async fn end_bluesky_session(app: &AppState, record: &AccountRecord, refresh: &S
         .get("pds_url")
         .and_then(Value::as_str)
         .unwrap_or(&settings.api_url);
-    let ended = match crate::connections::connect::http_for_stored_url(app, settings, pds).await {
+    let ended = match crate::platforms::servers::http_for_stored_url(app, settings, pds).await {
         Ok(http) => crate::platforms::credentials::bluesky_end_session(&http, pds, refresh).await,
         Err(error) => Err(error),
     };

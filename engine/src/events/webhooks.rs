@@ -5,8 +5,8 @@
 //! sent with an HMAC-SHA256 signature over `"<timestamp>.<body>"`, retried with backoff, leased
 //! so that one process sends each attempt, and picked up again after a crash: at least once.
 
-use crate::keep_alive::schedule::backoff;
 use crate::net::address_guard;
+use crate::schedule::backoff;
 use crate::storage::db::{from_millis, new_id, to_millis, Db};
 use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -387,7 +387,7 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
         "UPDATE webhook_deliveries SET lease_until = $1
          WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)",
     )
-    .bind(to_millis(now + crate::keep_alive::schedule::lease_for(app.config.provider_timeout)))
+    .bind(to_millis(now + crate::schedule::lease_for(app.config.provider_timeout)))
     .bind(delivery_id)
     .bind(to_millis(now))
     .execute(app.db.pool())

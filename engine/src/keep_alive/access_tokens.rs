@@ -6,6 +6,7 @@
 
 use crate::connections::accounts::{self, AccountRecord};
 use crate::keep_alive::refresh::{self, Outcome, Skip};
+use crate::platforms::catalog;
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
 use domain::StoredTokenStatus;
@@ -69,7 +70,7 @@ pub async fn fresh(
 ) -> Result<AccessToken, AccessTokenError> {
     let record = owned(app, owner_id, account_id).await?;
     if needs_refresh(record.token_expires_at, Utc::now())
-        && refresh::platform_refreshes(record.platform)
+        && catalog::platform_refreshes(record.platform)
     {
         if let Outcome::Skipped(Skip::Leased) =
             refresh::refresh_account(app, account_id, true).await?

@@ -8,6 +8,7 @@ use crate::connections::accounts::{self, AccountRecord, Snapshot};
 use crate::keep_alive::refresh::{self, Outcome};
 use crate::lifecycle::isolated;
 use crate::net::http::{send_capped, MAX_BODY};
+use crate::platforms::catalog;
 use crate::platforms::client::{text_at, ProviderClient};
 use crate::platforms::failure::{classify_reply, FailureKind, ProviderError};
 use crate::storage::db::{flag, to_millis};
@@ -16,15 +17,10 @@ use chrono::{Duration, Utc};
 use domain::{ExpiryDisplay, Platform, StoredTokenStatus};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::Semaphore;
 
 /// Checks for one owner run this many calls at once (the process-wide limit also applies).
 const PER_OWNER: usize = 4;
-/// TikTok allows 20 creator_info calls a minute per token; Plugboard stays well under.
-const CREATOR_INFO_PER_MINUTE: usize = 20;
 /// Creator info is fetched again after this long.
 const CREATOR_INFO_MAX_AGE: Duration = Duration::hours(1);
 
@@ -58,79 +54,6 @@ impl HealthOutcome {
             HealthOutcome::Unreachable => "transient",
             HealthOutcome::Unconfirmed => "unconfirmed",
             HealthOutcome::NoToken => "no_token",
-        }
-    }
-}
-
-/// The process's health checks: who is being checked, and the limits.
-#[derive(Debug)]
-pub struct HealthChecks {
-    in_flight: Mutex<HashSet<String>>,
-    permits: Arc<Semaphore>,
-    creator_info_calls: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl HealthChecks {
-    pub fn new(concurrency: usize) -> HealthChecks {
-        HealthChecks {
-            in_flight: Mutex::new(HashSet::new()),
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            creator_info_calls: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn is_checking(&self, owner_id: &str) -> bool {
-        self.in_flight
-            .lock()
-            .expect("health lock")
-            .contains(owner_id)
-    }
-
-    /// Whether one more creator_info call for this account fits TikTok's per-minute limit.
-    fn creator_info_allowed(&self, account_id: &str) -> bool {
-        let mut calls = self.creator_info_calls.lock().expect("health lock");
-        let now = Instant::now();
-        // Forget accounts with no call in the last minute, so the map stays as small as the
-        // accounts checked lately.
-        calls.retain(|_, window| {
-            window.retain(|t| now.duration_since(*t).as_secs() < 60);
-            !window.is_empty()
-        });
-        let window = calls.entry(account_id.to_owned()).or_default();
-        if window.len() >= CREATOR_INFO_PER_MINUTE {
-            return false;
-        }
-        window.push_back(now);
-        true
-    }
-}
-
-/// Marks an owner as being checked for as long as it lives: dropped when the check ends, however
-/// it ends (finished, failed, panicked), so the page never shows "checking" forever.
-struct Checking {
-    checks: Arc<HealthChecks>,
-    owner_id: String,
-}
-
-impl HealthChecks {
-    /// Marks the owner as being checked; `None` if a check of theirs is already running.
-    fn begin(self: &Arc<Self>, owner_id: &str) -> Option<Checking> {
-        let newly = self
-            .in_flight
-            .lock()
-            .expect("health lock")
-            .insert(owner_id.to_owned());
-        newly.then(|| Checking {
-            checks: self.clone(),
-            owner_id: owner_id.to_owned(),
-        })
-    }
-}
-
-impl Drop for Checking {
-    fn drop(&mut self) {
-        if let Ok(mut in_flight) = self.checks.in_flight.lock() {
-            in_flight.remove(&self.owner_id);
         }
     }
 }
@@ -192,8 +115,7 @@ pub async fn check_account(
     }
     let _permit = app
         .health
-        .permits
-        .clone()
+        .permits()
         .acquire_owned()
         .await
         .expect("semaphore never closes");
@@ -243,7 +165,7 @@ async fn verify(app: &AppState, account_id: &str) -> Result<HealthOutcome, sqlx:
             Ok(HealthOutcome::Healthy)
         }
         Err(error) if error.kind == FailureKind::Terminal => {
-            if refresh::platform_refreshes(record.platform) {
+            if catalog::platform_refreshes(record.platform) {
                 match refresh::refresh_account(app, &record.id, true).await? {
                     Outcome::NotRefreshable => {}
                     other => return Ok(HealthOutcome::Refresh(other)),
@@ -301,8 +223,7 @@ async fn who_am_i(
         Platform::Listmonk => {
             let base = meta("base_url").unwrap_or_default();
             let user = meta("api_user").unwrap_or_default();
-            let http =
-                crate::connections::connect::http_for_stored_url(app, settings, &base).await?;
+            let http = crate::platforms::servers::http_for_stored_url(app, settings, &base).await?;
             let body = get(http.get(format!("{base}/api/lists?per_page=1")).header(
                 reqwest::header::AUTHORIZATION,
                 format!("token {user}:{}", token.expose_secret()),
@@ -317,8 +238,7 @@ async fn who_am_i(
         }
         Platform::Bluesky => {
             let pds = meta("pds_url").unwrap_or_else(|| settings.api_url.clone());
-            let http =
-                crate::connections::connect::http_for_stored_url(app, settings, &pds).await?;
+            let http = crate::platforms::servers::http_for_stored_url(app, settings, &pds).await?;
             let body = get(http
                 .get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
                 .query(&[("actor", record.platform_account_id.as_str())])
@@ -334,9 +254,8 @@ async fn who_am_i(
                 app.config.providers.callback_url(record.platform),
             );
             if let Some(instance) = meta("instance_url") {
-                let http =
-                    crate::connections::connect::http_for_stored_url(app, settings, &instance)
-                        .await?;
+                let http = crate::platforms::servers::http_for_stored_url(app, settings, &instance)
+                    .await?;
                 client = client.with_api_url(&instance).with_http(http);
             }
             let path = settings
@@ -477,34 +396,4 @@ pub async fn live_statuses(
             .map(|r| (r.id.clone(), r.view(now).status))
             .collect(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_check_that_panics_is_no_longer_checking() {
-        let checks = Arc::new(HealthChecks::new(1));
-        let checking = checks.begin("ada").expect("not checking yet");
-        assert!(checks.is_checking("ada"));
-        assert!(checks.begin("ada").is_none(), "one check at a time");
-        let died = tokio::spawn(async move {
-            let _checking = checking;
-            panic!("a check that dies");
-        })
-        .await;
-        assert!(died.is_err());
-        assert!(!checks.is_checking("ada"), "the page does not wait forever");
-    }
-
-    #[test]
-    fn creator_info_calls_stay_within_tiktoks_limit() {
-        let checks = HealthChecks::new(1);
-        for _ in 0..CREATOR_INFO_PER_MINUTE {
-            assert!(checks.creator_info_allowed("a"));
-        }
-        assert!(!checks.creator_info_allowed("a"));
-        assert!(checks.creator_info_allowed("b"));
-    }
 }

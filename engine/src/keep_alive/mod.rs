@@ -1,7 +1,7 @@
-//! Keeping connections alive: when each token is due, refreshing it, checking accounts' health,
+//! Keeping connections alive: refreshing tokens when they are due, checking accounts' health,
 //! and handing fresh access tokens to the integration API.
 
 pub mod access_tokens;
 pub mod health;
+pub mod health_checks;
 pub mod refresh;
-pub mod schedule;

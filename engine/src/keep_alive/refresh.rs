@@ -8,15 +8,15 @@
 
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
 use crate::events::webhooks;
-use crate::keep_alive::schedule::{after, refresh_due_at, refresh_retry_delay, MIN_SPACING};
 use crate::platforms::catalog::{self, RefreshStyle};
 use crate::platforms::client::{ProviderClient, TokenSet};
 use crate::platforms::credentials;
 use crate::platforms::failure::{FailureKind, ProviderError};
+use crate::schedule::{after, refresh_retry_delay, MIN_SPACING};
 use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Utc};
-use domain::{Platform, StoredTokenStatus};
+use domain::StoredTokenStatus;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -79,30 +79,6 @@ impl Outcome {
 pub fn process_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| format!("{}-{}", std::process::id(), crate::storage::db::new_id()))
-}
-
-/// Whether accounts of this platform can ever be refreshed.
-pub fn platform_refreshes(platform: Platform) -> bool {
-    catalog::spec(platform).refresh != RefreshStyle::None
-}
-
-/// When an account with these tokens should next be refreshed: `None` when it cannot be.
-pub fn next_refresh_for(
-    platform: Platform,
-    has_refresh_token: bool,
-    issued_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-) -> Option<DateTime<Utc>> {
-    let style = catalog::spec(platform).refresh;
-    let refreshable = match style {
-        RefreshStyle::None => false,
-        RefreshStyle::RefreshToken | RefreshStyle::BlueskySession => has_refresh_token,
-        RefreshStyle::MetaRefresh => true,
-    };
-    match (refreshable, expires_at) {
-        (true, Some(expires_at)) => Some(refresh_due_at(issued_at, expires_at)),
-        _ => None,
-    }
 }
 
 /// The SET clause that gives the refresh lease up when `$owner` (a placeholder bound to
@@ -366,7 +342,7 @@ async fn call_platform(
                 .and_then(Value::as_str)
                 .unwrap_or(&settings.api_url)
                 .to_owned();
-            Some(bluesky_session(app, &pds, &record.username, refresh, extra).await)
+            Some(credentials::bluesky_session(app, &pds, &record.username, refresh, extra).await)
         }
         _ => {
             let client = ProviderClient::new(
@@ -376,34 +352,6 @@ async fn call_platform(
             );
             client.refresh(access, refresh).await
         }
-    }
-}
-
-/// Bluesky: `refreshSession` at the account's own server (a typed URL, so through the address
-/// guard); if the refresh JWT lapsed or was revoked, the stored app password starts a new session.
-async fn bluesky_session(
-    app: &AppState,
-    pds: &str,
-    handle: &str,
-    refresh: &SecretString,
-    app_password: Option<&SecretString>,
-) -> Result<TokenSet, ProviderError> {
-    let settings = app.config.providers.get(Platform::Bluesky);
-    let http = crate::connections::connect::http_for_stored_url(app, settings, pds).await?;
-    match credentials::bluesky_refresh(&http, pds, refresh).await {
-        Err(e) if e.kind == FailureKind::Terminal => {
-            let (Some(app_password), Ok(pds_url)) = (app_password, url::Url::parse(pds)) else {
-                return Err(e);
-            };
-            credentials::bluesky(&http, &pds_url, handle, app_password)
-                .await
-                .map(|checked| checked.tokens)
-                .map_err(|problem| match problem {
-                    credentials::CredentialProblem::Provider(error) => error,
-                    _ => e,
-                })
-        }
-        result => result,
     }
 }
 
@@ -418,7 +366,7 @@ async fn store_refreshed(
     let now = Utc::now();
     let expires_at = tokens.expires_in.map(|life| after(now, life));
     let has_refresh = tokens.refresh_token.is_some() || snapshot.refresh.is_some();
-    let next = next_refresh_for(record.platform, has_refresh, now, expires_at);
+    let next = catalog::next_refresh_for(record.platform, has_refresh, now, expires_at);
     let seal = |secret: &SecretString, column: &str| {
         app.secrets
             .seal(secret, &accounts::secret_context(&record.id, column))
@@ -604,38 +552,7 @@ pub async fn next_due_at(app: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::
 mod tests {
     use super::*;
     use chrono::Duration;
-
-    #[test]
-    fn only_refreshable_tokens_get_a_next_refresh() {
-        let now = Utc::now();
-        let in_an_hour = Some(now + Duration::hours(1));
-        assert!(next_refresh_for(Platform::YouTube, true, now, in_an_hour).is_some());
-        assert_eq!(
-            next_refresh_for(Platform::YouTube, false, now, in_an_hour),
-            None,
-            "no refresh token"
-        );
-        assert_eq!(
-            next_refresh_for(Platform::Telegram, true, now, in_an_hour),
-            None,
-            "never refreshes"
-        );
-        assert_eq!(
-            next_refresh_for(Platform::YouTube, true, now, None),
-            None,
-            "never expires"
-        );
-        assert!(
-            next_refresh_for(
-                Platform::Threads,
-                false,
-                now,
-                Some(now + Duration::days(60))
-            )
-            .is_some(),
-            "Meta refreshes the token itself"
-        );
-    }
+    use domain::Platform;
 
     fn record(expired: bool, refresh_failures: u32) -> AccountRecord {
         let hour = Duration::hours(1);
@@ -657,31 +574,5 @@ mod tests {
         assert!(gave_up(&record(true, GIVE_UP_AFTER - 1), &rejected));
         let outage = ProviderError::new(FailureKind::Unavailable);
         assert!(!gave_up(&record(true, 100), &outage), "outages never do");
-    }
-
-    #[test]
-    fn refreshable_platforms_are_the_ones_with_a_refresh_style() {
-        for platform in [
-            Platform::X,
-            Platform::YouTube,
-            Platform::TikTok,
-            Platform::Threads,
-            Platform::Instagram,
-            Platform::Pinterest,
-            Platform::Reddit,
-            Platform::Slack,
-            Platform::Bluesky,
-            Platform::LinkedIn,
-        ] {
-            assert!(platform_refreshes(platform), "{platform}");
-        }
-        for platform in [
-            Platform::Facebook,
-            Platform::Mastodon,
-            Platform::Telegram,
-            Platform::Listmonk,
-        ] {
-            assert!(!platform_refreshes(platform), "{platform}");
-        }
     }
 }

@@ -1,7 +1,6 @@
 //! The HTTP client Plugboard calls platforms with, and the one way their answers are read: as a
 //! stream, never more than a cap, whatever a platform or a typed server sends.
 
-use crate::platforms::failure::ProviderError;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use std::time::Duration as StdDuration;
@@ -55,34 +54,35 @@ impl Reply {
     }
 }
 
+/// Why an answer could not be read.
+#[derive(Debug)]
+pub enum SendError {
+    /// The request failed or the answer broke off.
+    Transport(reqwest::Error),
+    /// The answer (with this status) was larger than the cap.
+    TooLarge { status: u16 },
+}
+
 /// Sends a request and reads its answer as a stream, refusing it as soon as it passes `cap`
 /// (a declared `Content-Length` over the cap is refused before a byte is read).
-pub async fn send_capped(
-    request: reqwest::RequestBuilder,
-    cap: usize,
-) -> Result<Reply, ProviderError> {
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?;
+pub async fn send_capped(request: reqwest::RequestBuilder, cap: usize) -> Result<Reply, SendError> {
+    let mut response = request.send().await.map_err(SendError::Transport)?;
     let headers = response.headers();
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > cap as u64) {
-        return Err(too_large(response.status().as_u16()));
+        return Err(SendError::TooLarge {
+            status: response.status().as_u16(),
+        });
     }
     let status = response.status().as_u16();
     let headers = headers.clone();
     let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| ProviderError::from_transport(&e))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(SendError::Transport)? {
         if body.len() + chunk.len() > cap {
-            return Err(too_large(status));
+            return Err(SendError::TooLarge { status });
         }
         body.extend_from_slice(&chunk);
     }
@@ -91,13 +91,6 @@ pub async fn send_capped(
         headers,
         body,
     })
-}
-
-fn too_large(status: u16) -> ProviderError {
-    ProviderError {
-        status: Some(status),
-        ..ProviderError::unexpected("the answer is too large")
-    }
 }
 
 /// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3), bounded to [`MAX_RETRY_AFTER`].

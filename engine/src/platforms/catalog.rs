@@ -1,7 +1,8 @@
 //! The platforms as data (`providers.toml`), and this instance's settings for each: client
 //! credentials and URLs, from the environment, or the built-in sandbox.
 
-use crate::config::ConfigError;
+use crate::schedule::refresh_due_at;
+use chrono::{DateTime, Utc};
 use domain::Platform;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -331,56 +332,8 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        base_url: &Url,
-        sandbox: bool,
-    ) -> Result<Providers, ConfigError> {
-        let mut settings = BTreeMap::new();
-        for (&platform, spec) in specs() {
-            let env = env_prefix(platform);
-            let var = |name: &str| lookup(&format!("{env}_{name}"));
-            let client_id = var("CLIENT_ID");
-            let configured = match spec.kind {
-                Kind::Oauth2 if platform != Platform::Mastodon => client_id.is_some(),
-                _ => var("API_URL").is_some(),
-            };
-            let sandboxed = sandbox && !configured;
-            let url =
-                |name: &str, default: Option<&String>| -> Result<Option<String>, ConfigError> {
-                    let setting = format!("{env}_{name}");
-                    if sandboxed {
-                        return Ok(default.map(|d| sandbox_url(base_url, platform, d)));
-                    }
-                    match lookup(&setting) {
-                        Some(value) => check_url(&setting, &value).map(Some),
-                        None => Ok(default.cloned()),
-                    }
-                };
-            let provider = ProviderSettings {
-                platform,
-                client_id: if sandboxed {
-                    Some(format!("sandbox-{}", platform.slug()))
-                } else {
-                    client_id
-                },
-                client_secret: if sandboxed {
-                    Some(SecretString::from(SANDBOX_CLIENT_SECRET))
-                } else {
-                    var("CLIENT_SECRET").map(SecretString::from)
-                },
-                authorize_url: url("AUTH_URL", spec.authorize_url.as_ref())?.unwrap_or_default(),
-                token_url: url("TOKEN_URL", spec.token_url.as_ref())?.unwrap_or_default(),
-                api_url: url("API_URL", Some(&spec.api_url))?.unwrap_or_default(),
-                revoke_url: url("REVOKE_URL", spec.revoke_url.as_ref())?,
-                sandboxed,
-            };
-            settings.insert(platform, provider);
-        }
-        Ok(Providers {
-            settings,
-            base_url: base_url.clone(),
-        })
+    pub(crate) fn new(settings: BTreeMap<Platform, ProviderSettings>, base_url: Url) -> Providers {
+        Providers { settings, base_url }
     }
 
     pub fn get(&self, platform: Platform) -> &ProviderSettings {
@@ -432,38 +385,33 @@ pub fn sandbox_url(base_url: &Url, platform: Platform, real: &str) -> String {
     )
 }
 
-fn check_url(setting: &str, value: &str) -> Result<String, ConfigError> {
-    let value = value.trim();
-    if value.starts_with('/') {
-        return Ok(value.to_owned());
+/// Whether accounts of this platform can ever be refreshed.
+pub fn platform_refreshes(platform: Platform) -> bool {
+    spec(platform).refresh != RefreshStyle::None
+}
+
+/// When an account with these tokens should next be refreshed: `None` when it cannot be.
+pub fn next_refresh_for(
+    platform: Platform,
+    has_refresh_token: bool,
+    issued_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    let style = spec(platform).refresh;
+    let refreshable = match style {
+        RefreshStyle::None => false,
+        RefreshStyle::RefreshToken | RefreshStyle::BlueskySession => has_refresh_token,
+        RefreshStyle::MetaRefresh => true,
+    };
+    match (refreshable, expires_at) {
+        (true, Some(expires_at)) => Some(refresh_due_at(issued_at, expires_at)),
+        _ => None,
     }
-    let url = Url::parse(value)
-        .map_err(|e| ConfigError::new(setting, format!("not a valid URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::new(
-            setting,
-            "expected an http:// or https:// URL",
-        ));
-    }
-    Ok(value.to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn providers(vars: &[(&str, &str)], sandbox: bool) -> Result<Providers, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Providers::from_lookup(
-            &|name: &str| map.get(name).cloned(),
-            &Url::parse("http://localhost:3000").unwrap(),
-            sandbox,
-        )
-    }
 
     #[test]
     fn every_platform_is_described_and_consistent() {
@@ -529,80 +477,61 @@ mod tests {
     }
 
     #[test]
-    fn without_credentials_oauth_platforms_are_unavailable_with_the_reason() {
-        let providers = providers(&[], false).unwrap();
-        let reason = providers.get(Platform::X).unavailable_reason().unwrap();
+    fn only_refreshable_tokens_get_a_next_refresh() {
+        use chrono::Duration;
+        let now = Utc::now();
+        let in_an_hour = Some(now + Duration::hours(1));
+        assert!(next_refresh_for(Platform::YouTube, true, now, in_an_hour).is_some());
+        assert_eq!(
+            next_refresh_for(Platform::YouTube, false, now, in_an_hour),
+            None,
+            "no refresh token"
+        );
+        assert_eq!(
+            next_refresh_for(Platform::Telegram, true, now, in_an_hour),
+            None,
+            "never refreshes"
+        );
+        assert_eq!(
+            next_refresh_for(Platform::YouTube, true, now, None),
+            None,
+            "never expires"
+        );
         assert!(
-            reason.contains("X_CLIENT_ID") && reason.contains("X_CLIENT_SECRET"),
-            "{reason}"
+            next_refresh_for(
+                Platform::Threads,
+                false,
+                now,
+                Some(now + Duration::days(60))
+            )
+            .is_some(),
+            "Meta refreshes the token itself"
         );
-        assert_eq!(providers.get(Platform::Mastodon).unavailable_reason(), None);
-        assert_eq!(providers.get(Platform::Telegram).unavailable_reason(), None);
-        assert!(!providers.any_sandboxed());
     }
 
     #[test]
-    fn environment_overrides_every_url() {
-        let providers = providers(
-            &[
-                ("X_CLIENT_ID", "abc"),
-                ("X_CLIENT_SECRET", "shh"),
-                ("X_AUTH_URL", "http://127.0.0.1:9000/authorize"),
-                ("X_TOKEN_URL", "http://127.0.0.1:9000/token"),
-                ("X_API_URL", "http://127.0.0.1:9000/"),
-                ("X_REVOKE_URL", "http://127.0.0.1:9000/revoke"),
-            ],
-            true,
-        )
-        .unwrap();
-        let x = providers.get(Platform::X);
-        assert!(!x.sandboxed, "credentials win over the sandbox");
-        assert_eq!(x.authorize_url, "http://127.0.0.1:9000/authorize");
-        assert_eq!(x.token_url, "http://127.0.0.1:9000/token");
-        assert_eq!(x.api_url, "http://127.0.0.1:9000/");
-        assert_eq!(
-            x.revoke_url.as_deref(),
-            Some("http://127.0.0.1:9000/revoke")
-        );
-        assert_eq!(x.unavailable_reason(), None);
-    }
-
-    #[test]
-    fn a_bad_url_names_its_variable() {
-        let err = providers(&[("REDDIT_TOKEN_URL", "ftp://nope")], false).unwrap_err();
-        assert_eq!(err.setting, "REDDIT_TOKEN_URL");
-    }
-
-    #[test]
-    fn the_sandbox_mirrors_real_paths_under_its_prefix() {
-        let providers = providers(&[], true).unwrap();
-        let x = providers.get(Platform::X);
-        assert!(x.sandboxed);
-        assert_eq!(
-            x.authorize_url,
-            "http://localhost:3000/sandbox/x/i/oauth2/authorize"
-        );
-        assert_eq!(
-            x.token_url,
-            "http://localhost:3000/sandbox/x/2/oauth2/token"
-        );
-        assert_eq!(x.api_url, "http://localhost:3000/sandbox/x");
-        assert_eq!(
-            providers.get(Platform::TikTok).token_url,
-            "http://localhost:3000/sandbox/tiktok/v2/oauth/token/"
-        );
-        assert_eq!(
-            providers.get(Platform::Mastodon).api_url,
-            "http://localhost:3000/sandbox/mastodon"
-        );
-        assert_eq!(providers.get(Platform::Mastodon).token_url, "/oauth/token");
-        assert_eq!(
-            providers.get(Platform::Listmonk).api_url,
-            "http://localhost:3000/sandbox/listmonk"
-        );
-        assert_eq!(
-            providers.callback_url(Platform::X),
-            "http://localhost:3000/api/v1/auth/x/callback"
-        );
+    fn refreshable_platforms_are_the_ones_with_a_refresh_style() {
+        for platform in [
+            Platform::X,
+            Platform::YouTube,
+            Platform::TikTok,
+            Platform::Threads,
+            Platform::Instagram,
+            Platform::Pinterest,
+            Platform::Reddit,
+            Platform::Slack,
+            Platform::Bluesky,
+            Platform::LinkedIn,
+        ] {
+            assert!(platform_refreshes(platform), "{platform}");
+        }
+        for platform in [
+            Platform::Facebook,
+            Platform::Mastodon,
+            Platform::Telegram,
+            Platform::Listmonk,
+        ] {
+            assert!(!platform_refreshes(platform), "{platform}");
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! OAuth 2.0 with one platform, driven by its description: the consent URL, the code exchange
 //! (and Meta's long-lived token trade), refreshing, and reading who connected.
 
-use crate::keep_alive::schedule::{access_lifetime, refresh_lifetime, Stated};
 use crate::net::http::{send_capped, Reply, MAX_BODY};
 use crate::platforms::catalog::{
     ApiAuth, Exchange, ProviderSettings, ProviderSpec, RefreshStyle, RevokeAuth, RevokeToken,
     TokenAuth, TokenPointers,
 };
 use crate::platforms::failure::{classify, classify_reply, ProviderError};
+use crate::schedule::{access_lifetime, refresh_lifetime, Stated};
 use chrono::Duration;
 use domain::Platform;
 use secrecy::{ExposeSecret, SecretString};

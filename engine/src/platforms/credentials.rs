@@ -2,11 +2,12 @@
 //! (a bot token) and Listmonk (server, API user, token). Each is checked against the platform
 //! before anything is stored.
 
-use crate::keep_alive::schedule::{access_lifetime, refresh_lifetime, Stated};
 use crate::net::http::{send_capped, Reply, MAX_BODY};
 use crate::platforms::catalog;
 use crate::platforms::client::{text_at, Profile, TokenSet};
-use crate::platforms::failure::{classify_reply, ProviderError};
+use crate::platforms::failure::{classify_reply, FailureKind, ProviderError};
+use crate::schedule::{access_lifetime, refresh_lifetime, Stated};
+use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -124,7 +125,7 @@ async fn check_with(
 ) -> Result<Value, CredentialProblem> {
     let reply = send_capped(request, MAX_BODY)
         .await
-        .map_err(CredentialProblem::Provider)?;
+        .map_err(|e| CredentialProblem::Provider(e.into()))?;
     if refused.contains(&reply.status) {
         return Err(CredentialProblem::Refused { field });
     }
@@ -249,6 +250,7 @@ async fn with_refresh_jwt(
         MAX_BODY,
     )
     .await
+    .map_err(ProviderError::from)
 }
 
 /// Bluesky: `deleteSession` with the refresh JWT ends that session (the app password it was made
@@ -373,6 +375,34 @@ pub async fn listmonk(
         metadata: json!({ "base_url": base, "api_user": api_user }),
         extra_secret: None,
     })
+}
+
+/// Bluesky: `refreshSession` at the account's own server (a typed URL, so through the address
+/// guard); if the refresh JWT lapsed or was revoked, the stored app password starts a new session.
+pub async fn bluesky_session(
+    app: &AppState,
+    pds: &str,
+    handle: &str,
+    refresh: &SecretString,
+    app_password: Option<&SecretString>,
+) -> Result<TokenSet, ProviderError> {
+    let settings = app.config.providers.get(Platform::Bluesky);
+    let http = crate::platforms::servers::http_for_stored_url(app, settings, pds).await?;
+    match bluesky_refresh(&http, pds, refresh).await {
+        Err(e) if e.kind == FailureKind::Terminal => {
+            let (Some(app_password), Ok(pds_url)) = (app_password, url::Url::parse(pds)) else {
+                return Err(e);
+            };
+            bluesky(&http, &pds_url, handle, app_password)
+                .await
+                .map(|checked| checked.tokens)
+                .map_err(|problem| match problem {
+                    CredentialProblem::Provider(error) => error,
+                    _ => e,
+                })
+        }
+        result => result,
+    }
 }
 
 #[cfg(test)]

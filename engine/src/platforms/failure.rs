@@ -1,6 +1,7 @@
 //! What a failed call to a platform means: is the grant gone (a person must reconnect), is the
 //! platform having a bad moment (try again later), or is something set up wrong?
 
+use crate::net::http::SendError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -80,6 +81,18 @@ impl fmt::Display for ProviderError {
 }
 
 impl std::error::Error for ProviderError {}
+
+impl From<SendError> for ProviderError {
+    fn from(err: SendError) -> ProviderError {
+        match err {
+            SendError::Transport(err) => ProviderError::from_transport(&err),
+            SendError::TooLarge { status } => ProviderError {
+                status: Some(status),
+                ..ProviderError::unexpected("the answer is too large")
+            },
+        }
+    }
+}
 
 impl ProviderError {
     pub fn new(kind: FailureKind) -> ProviderError {
@@ -188,8 +201,8 @@ fn rate_limit_wait(
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::Duration> {
-    use crate::keep_alive::schedule::Stated;
     use crate::platforms::catalog::ResetFormat;
+    use crate::schedule::Stated;
     let from_header = || {
         let value = headers.get(reset.header.as_deref()?)?.to_str().ok()?.trim();
         let wait = match reset.format? {

@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod client;
 pub mod credentials;
 pub mod failure;
+pub mod servers;
