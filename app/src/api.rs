@@ -76,14 +76,18 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
     let user = require_user()?;
     let state = app_state()?;
     let new_key = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::identity::api_keys::take_new_key(&state.secrets, &session).await,
+        Ok(session) => {
+            crate::flash::NEW_API_KEY
+                .take(&state.secrets, &session)
+                .await
+        }
         Err(_) => None,
     };
     Ok(SettingsOverview {
         api_keys: engine::identity::api_keys::list(&state.db, &user.id)
             .await
             .map_err(AppError::internal)?,
-        new_key: new_key.map(|key| key.expose_secret().to_owned()),
+        new_key: new_key.map(|(_, key)| key.expose_secret().to_owned()),
         audit: engine::events::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN)
             .await
             .map_err(AppError::internal)?,
@@ -98,7 +102,11 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
     let user = require_user()?;
     let state = app_state()?;
     let new_secret = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::events::webhooks::take_new_secret(&state, &session).await,
+        Ok(session) => {
+            crate::flash::NEW_WEBHOOK_SECRET
+                .take(&state.secrets, &session)
+                .await
+        }
         Err(_) => None,
     };
     Ok(WebhooksOverview {
@@ -188,7 +196,7 @@ pub async fn get_credentials_form(
         }
     };
     let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => engine::connections::connect::take_typed_server(&session, platform).await,
+        Ok(session) => crate::flash::take_typed_server(&session, platform).await,
         Err(_) => None,
     };
     Ok(CredentialsForm {

@@ -3,6 +3,8 @@
 pub mod api;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod flash;
 pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -1,8 +1,10 @@
 //! Everything a request handler needs, built once at start-up.
 
 use crate::config::{Config, ConfigError};
+use crate::platforms::client::ProviderClient;
 use crate::storage::crypto::SecretBox;
 use crate::storage::db::Db;
+use domain::Platform;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -28,6 +30,15 @@ pub enum StartupError {
 }
 
 impl AppState {
+    /// The client for a platform as this instance is set up for it, with Plugboard's callback URL.
+    pub fn provider_client(&self, platform: Platform) -> ProviderClient {
+        ProviderClient::new(
+            self.config.providers.get(platform),
+            self.http.clone(),
+            self.config.providers.callback_url(platform),
+        )
+    }
+
     /// Opens the database, applies pending migrations and loads (or creates) the secret key.
     pub async fn open(config: Config) -> Result<AppState, StartupError> {
         config.prepare_data_dir()?;

@@ -243,7 +243,7 @@ fn spawn_housekeeping(state: &AppState) {
 }
 
 async fn housekeeping(state: &AppState) {
-    let store = engine::identity::sessions::DbSessionStore::new(state.db.clone());
+    let store = crate::web::sessions::DbSessionStore::new(state.db.clone());
     if let Err(err) = store.delete_expired().await {
         tracing::warn!(error = %err, "deleting expired sessions failed");
     }

@@ -7,7 +7,6 @@ use crate::connections::accounts::{self, AccountRecord};
 use crate::events::audit;
 use crate::events::webhooks;
 use crate::platforms::catalog::ProviderSettings;
-use crate::platforms::client::ProviderClient;
 use crate::platforms::failure::ProviderError;
 use crate::{posts, AppState};
 use chrono::Utc;
@@ -142,7 +141,7 @@ pub async fn disconnect(
     let settings = app.config.providers.get(record.platform);
     let revocation = match access {
         Some(access) if revocable(&record, settings) => {
-            match revoke(app, &record, settings, &access, refresh.as_ref()).await {
+            match revoke(app, &record, &access, refresh.as_ref()).await {
                 Ok(()) => Revocation::Revoked,
                 Err(error) => {
                     tracing::warn!(account_id, platform = record.platform.slug(), error = %error, "revoking at the platform failed; the account is disconnected");
@@ -184,7 +183,6 @@ async fn end_bluesky_session(app: &AppState, record: &AccountRecord, refresh: &S
 async fn revoke(
     app: &AppState,
     record: &AccountRecord,
-    settings: &ProviderSettings,
     access: &SecretString,
     refresh: Option<&SecretString>,
 ) -> Result<(), ProviderError> {
@@ -201,11 +199,7 @@ async fn revoke(
                     )
                 })?
         }
-        _ => ProviderClient::new(
-            settings,
-            app.http.clone(),
-            app.config.providers.callback_url(record.platform),
-        ),
+        _ => app.provider_client(record.platform),
     };
     client
         .revoke(access, refresh)

@@ -253,40 +253,6 @@ pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<boo
     Ok(true)
 }
 
-/// Where a just-created secret waits, sealed, for the page to show it once.
-const SECRET_FLASH: &str = "new_webhook_secret";
-
-fn flash_context(endpoint_id: &str) -> String {
-    format!("webhook_secret_flash:{endpoint_id}")
-}
-
-/// Keeps a new endpoint's secret in the session (sealed) until the page shows it.
-pub async fn keep_new_secret(
-    app: &AppState,
-    session: &tower_sessions::Session,
-    endpoint_id: &str,
-    secret: &SecretString,
-) -> Result<(), tower_sessions::session::Error> {
-    let sealed = base64::engine::general_purpose::STANDARD
-        .encode(app.secrets.seal(secret, &flash_context(endpoint_id)));
-    session
-        .insert(SECRET_FLASH, (endpoint_id.to_owned(), sealed))
-        .await
-}
-
-/// Takes the secret out of the session (so it shows once) and opens it.
-pub async fn take_new_secret(
-    app: &AppState,
-    session: &tower_sessions::Session,
-) -> Option<(String, SecretString)> {
-    let (id, sealed): (String, String) = session.remove(SECRET_FLASH).await.ok().flatten()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(sealed)
-        .ok()?;
-    let secret = app.secrets.open(&bytes, &flash_context(&id)).ok()?;
-    Some((id, secret))
-}
-
 pub async fn list_endpoints(db: &Db, owner_id: &str) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, url, created_at FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id")
         .bind(owner_id)

@@ -171,35 +171,6 @@ pub async fn list(db: &Db, owner_id: &str) -> Result<Vec<ApiKeyView>, sqlx::Erro
         .collect()
 }
 
-/// Where a just-created key waits, sealed, for the settings page to show it once.
-const KEY_FLASH: &str = "new_api_key";
-
-fn flash_context(key_id: &str) -> String {
-    format!("api_key_flash:{key_id}")
-}
-
-pub async fn keep_new_key(
-    secrets: &crate::storage::crypto::SecretBox,
-    session: &tower_sessions::Session,
-    key_id: &str,
-    key: &SecretString,
-) -> Result<(), tower_sessions::session::Error> {
-    let sealed =
-        base64::engine::general_purpose::STANDARD.encode(secrets.seal(key, &flash_context(key_id)));
-    session.insert(KEY_FLASH, (key_id.to_owned(), sealed)).await
-}
-
-pub async fn take_new_key(
-    secrets: &crate::storage::crypto::SecretBox,
-    session: &tower_sessions::Session,
-) -> Option<SecretString> {
-    let (id, sealed): (String, String) = session.remove(KEY_FLASH).await.ok().flatten()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(sealed)
-        .ok()?;
-    secrets.open(&bytes, &flash_context(&id)).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,11 +248,7 @@ async fn who_am_i(
             (body, identity)
         }
         _ => {
-            let mut client = ProviderClient::new(
-                settings,
-                app.http.clone(),
-                app.config.providers.callback_url(record.platform),
-            );
+            let mut client = app.provider_client(record.platform);
             if let Some(instance) = meta("instance_url") {
                 let http = crate::platforms::servers::http_for_stored_url(app, settings, &instance)
                     .await?;

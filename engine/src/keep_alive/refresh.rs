@@ -9,7 +9,7 @@
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
 use crate::events::webhooks;
 use crate::platforms::catalog::{self, RefreshStyle};
-use crate::platforms::client::{ProviderClient, TokenSet};
+use crate::platforms::client::TokenSet;
 use crate::platforms::credentials;
 use crate::platforms::failure::{FailureKind, ProviderError};
 use crate::schedule::{after, refresh_retry_delay, MIN_SPACING};
@@ -345,11 +345,7 @@ async fn call_platform(
             Some(credentials::bluesky_session(app, &pds, &record.username, refresh, extra).await)
         }
         _ => {
-            let client = ProviderClient::new(
-                settings,
-                app.http.clone(),
-                app.config.providers.callback_url(record.platform),
-            );
+            let client = app.provider_client(record.platform);
             client.refresh(access, refresh).await
         }
     }

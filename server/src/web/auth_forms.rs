@@ -3,13 +3,13 @@
 
 use super::client_ip::client_ip;
 use super::session_user::HOME;
+use crate::web::sessions::USER_ID_KEY;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::is_local_path;
 use engine::identity::password::WeakPassword;
-use engine::identity::sessions::USER_ID_KEY;
 use engine::identity::users::{self, SignInError, SignUpError, User};
 use engine::AppState;
 use serde::Deserialize;

@@ -207,7 +207,7 @@ async fn keep_typed_server(session: &Session, platform: Platform, server: Option
     let Some(server) = server.filter(|s| !s.trim().is_empty()) else {
         return;
     };
-    if let Err(err) = connect::keep_typed_server(session, platform, server).await {
+    if let Err(err) = app::flash::keep_typed_server(session, platform, server).await {
         tracing::warn!(error = %err, "could not keep the typed server for the form");
     }
 }

@@ -9,14 +9,15 @@ pub mod csrf;
 mod disconnect_routes;
 pub mod metrics;
 pub(crate) mod session_user;
+pub mod sessions;
 mod settings_routes;
 mod webhook_routes;
 
+use crate::web::sessions::DbSessionStore;
 use axum::extract::FromRef;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use engine::identity::sessions::DbSessionStore;
 use engine::AppState;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;

@@ -1,11 +1,11 @@
 //! Resolves the session cookie to a user on every request and guards the dashboard.
 
+use crate::web::sessions::USER_ID_KEY;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::is_local_path;
-use engine::identity::sessions::USER_ID_KEY;
 use engine::identity::users::{self, CurrentUser, User};
 use engine::AppState;
 use tower_sessions::Session;

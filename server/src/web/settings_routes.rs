@@ -1,6 +1,7 @@
 //! The forms of `/dashboard/settings`: create an API key (shown once) and revoke one.
 
 use super::session_user::SignedIn;
+use app::flash::NEW_API_KEY;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -25,7 +26,7 @@ pub async fn create_key(
 ) -> Response {
     match api_keys::create(&app.db, &user.id, &user.email, &form.name).await {
         Ok((id, key)) => {
-            if let Err(err) = api_keys::keep_new_key(&app.secrets, &session, &id, &key).await {
+            if let Err(err) = NEW_API_KEY.keep(&app.secrets, &session, &id, &key).await {
                 tracing::error!(error = %err, "could not keep the new API key for display");
             }
             tracing::info!(user_id = %user.id, key_id = %id, "API key created");

@@ -2,6 +2,7 @@
 //! send a test event.
 
 use super::session_user::SignedIn;
+use app::flash::NEW_WEBHOOK_SECRET;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -33,7 +34,10 @@ pub async fn add(
 ) -> Response {
     match webhooks::create_endpoint(&app, &user.id, &user.email, &form.url).await {
         Ok((id, secret)) => {
-            if let Err(err) = webhooks::keep_new_secret(&app, &session, &id, &secret).await {
+            if let Err(err) = NEW_WEBHOOK_SECRET
+                .keep(&app.secrets, &session, &id, &secret)
+                .await
+            {
                 tracing::error!(error = %err, "could not keep the new webhook secret for display");
             }
             tracing::info!(user_id = %user.id, endpoint_id = %id, "webhook endpoint added");

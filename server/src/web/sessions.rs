@@ -4,8 +4,8 @@
 //! a signed-in user. The signed-in user's id is mirrored into its own column so that deleting a
 //! user deletes their sessions.
 
-use crate::storage::db::{to_millis, Db};
 use async_trait::async_trait;
+use engine::storage::db::{to_millis, Db};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use tower_sessions::session::{Id, Record};
@@ -72,7 +72,7 @@ impl SessionStore for DbSessionStore {
             .await;
             match inserted {
                 Ok(_) => return Ok(()),
-                Err(err) if crate::storage::db::is_unique_violation(&err) => {
+                Err(err) if engine::storage::db::is_unique_violation(&err) => {
                     record.id = Id::default()
                 }
                 Err(err) => return Err(backend(err)),

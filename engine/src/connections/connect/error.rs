@@ -1,0 +1,180 @@
+//! What can go wrong while connecting, and the codes and words the pages show for it.
+
+use crate::connections::oauth_state::StateProblem;
+use crate::net::address_guard::UrlRefused;
+use crate::platforms::failure::{FailureKind, ProviderError};
+
+/// Where a provider call failed, which decides the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Register,
+    Token,
+    Profile,
+    Credentials,
+}
+
+#[derive(Debug)]
+pub enum ConnectError {
+    NotConfigured(String),
+    Limit(String),
+    AccountNotFound,
+    Mismatch,
+    State(StateProblem),
+    /// The provider redirected back with an error (RFC 6749 §4.1.2.1 and its variants).
+    ProviderRedirect {
+        code: String,
+        description: Option<String>,
+    },
+    Provider {
+        stage: Stage,
+        error: ProviderError,
+    },
+    MissingCode,
+    UrlRefused {
+        field: &'static str,
+        problem: UrlRefused,
+    },
+    /// A typed field is wrong (`code` names what, for the form to say).
+    Invalid {
+        field: &'static str,
+        code: &'static str,
+    },
+    SelectionGone,
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ConnectError {
+    fn from(err: sqlx::Error) -> Self {
+        ConnectError::Database(err)
+    }
+}
+
+impl ConnectError {
+    /// The `error` code the connections page's toast understands.
+    pub fn code(&self) -> String {
+        let code = match self {
+            ConnectError::NotConfigured(_) => "not_configured",
+            ConnectError::Limit(_) => "limit_reached",
+            ConnectError::AccountNotFound => "account_not_found",
+            ConnectError::Mismatch => "account_mismatch",
+            ConnectError::State(StateProblem::Missing | StateProblem::Unknown) => "invalid_state",
+            ConnectError::State(StateProblem::Used) => "state_used",
+            ConnectError::State(StateProblem::Expired) => "state_expired",
+            ConnectError::State(StateProblem::Foreign) => "state_mismatch",
+            ConnectError::ProviderRedirect { code, .. } => return code.clone(),
+            ConnectError::Provider { stage, error } => match (error.kind, stage) {
+                (FailureKind::Terminal, Stage::Profile) => "invalid_token",
+                (FailureKind::Terminal, Stage::Credentials) => "invalid_credentials",
+                // Whatever words a platform uses, a code it will not trade is a refused grant.
+                (FailureKind::Terminal | FailureKind::Rejected, Stage::Token) => "invalid_grant",
+                (FailureKind::Terminal, _) => "invalid_grant",
+                (FailureKind::Misconfigured, _) => "invalid_client",
+                (FailureKind::RateLimited | FailureKind::Unavailable, _) => {
+                    "temporarily_unavailable"
+                }
+                (FailureKind::Timeout, _) => "provider_timeout",
+                (FailureKind::Network, _) => "provider_unavailable",
+                (FailureKind::Rejected, _) => match error.code.as_deref() {
+                    Some(code) if is_oauth_code(code) => return code.to_owned(),
+                    _ => "provider_error",
+                },
+                (FailureKind::Unexpected, _) => "unexpected_response",
+            },
+            ConnectError::MissingCode => "invalid_request",
+            ConnectError::UrlRefused { .. } | ConnectError::Invalid { .. } => "invalid_request",
+            ConnectError::SelectionGone => "state_expired",
+            ConnectError::Database(_) => "internal_error",
+        };
+        code.to_owned()
+    }
+
+    /// Extra words for the toast: the provider's own, or ours.
+    pub fn description(&self) -> Option<String> {
+        match self {
+            ConnectError::NotConfigured(reason) | ConnectError::Limit(reason) => {
+                Some(reason.clone())
+            }
+            ConnectError::ProviderRedirect { description, .. } => description.clone(),
+            ConnectError::Provider { error, .. } => error.message.clone(),
+            ConnectError::UrlRefused { problem, .. } => Some(problem.to_string()),
+            _ => None,
+        }
+    }
+
+    /// For a form: the field at fault and a code naming the problem.
+    pub fn field_error(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ConnectError::Invalid { field, code } => Some((field, code)),
+            ConnectError::UrlRefused { field, problem } => Some((
+                field,
+                match problem {
+                    UrlRefused::NotHttp => "invalid_url",
+                    UrlRefused::Unresolvable => "unresolvable_url",
+                    UrlRefused::Private => "private_url",
+                },
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Only plain OAuth-style codes pass through to the page's URL.
+pub(super) fn is_oauth_code(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
+pub(super) fn provider_error(stage: Stage) -> impl Fn(ProviderError) -> ConnectError {
+    move |error| ConnectError::Provider { stage, error }
+}
+
+pub(super) fn url_refused(field: &'static str) -> impl Fn(UrlRefused) -> ConnectError {
+    move |problem| ConnectError::UrlRefused { field, problem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_codes_pass_through() {
+        assert!(is_oauth_code("access_denied"));
+        assert!(!is_oauth_code("<script>"));
+        assert!(!is_oauth_code(""));
+        assert!(!is_oauth_code(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn errors_map_to_the_toasts_codes() {
+        let provider = |kind, stage| ConnectError::Provider {
+            stage,
+            error: ProviderError::new(kind),
+        };
+        assert_eq!(
+            provider(FailureKind::Terminal, Stage::Token).code(),
+            "invalid_grant"
+        );
+        assert_eq!(
+            provider(FailureKind::Terminal, Stage::Profile).code(),
+            "invalid_token"
+        );
+        assert_eq!(
+            provider(FailureKind::Unavailable, Stage::Token).code(),
+            "temporarily_unavailable"
+        );
+        assert_eq!(
+            provider(FailureKind::Timeout, Stage::Profile).code(),
+            "provider_timeout"
+        );
+        assert_eq!(
+            provider(FailureKind::Misconfigured, Stage::Token).code(),
+            "invalid_client"
+        );
+        assert_eq!(ConnectError::State(StateProblem::Used).code(), "state_used");
+        assert_eq!(
+            ConnectError::State(StateProblem::Foreign).code(),
+            "state_mismatch"
+        );
+        assert_eq!(ConnectError::Mismatch.code(), "account_mismatch");
+        assert_eq!(ConnectError::Limit("x".into()).code(), "limit_reached");
+    }
+}

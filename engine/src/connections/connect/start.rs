@@ -1,0 +1,77 @@
+//! Starting an OAuth connect: the plan's limit, the state (with PKCE where the platform takes it)
+//! and the consent URL.
+
+use super::error::{provider_error, ConnectError, Stage};
+use super::mastodon::mastodon_client;
+use super::store::{check_limit, reconnect_target};
+use crate::connections::oauth_state::{self, PendingConnect};
+use crate::identity::users::User;
+use crate::platforms::catalog::Kind;
+use crate::AppState;
+use chrono::Utc;
+use domain::Platform;
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// Starts an OAuth connect: checks the plan, issues a state (with a PKCE verifier where the
+/// platform takes one) and returns the consent URL to redirect to.
+pub async fn start(
+    app: &AppState,
+    user: &User,
+    platform: Platform,
+    reconnect_account_id: Option<&str>,
+    instance: Option<&str>,
+) -> Result<String, ConnectError> {
+    let settings = app.config.providers.get(platform);
+    if settings.spec().kind != Kind::Oauth2 {
+        return Err(ConnectError::Invalid {
+            field: "platform",
+            code: "uses_credentials",
+        });
+    }
+    if let Some(reason) = settings.unavailable_reason() {
+        return Err(ConnectError::NotConfigured(reason));
+    }
+    let instance = match reconnect_account_id {
+        Some(id) => {
+            let account = reconnect_target(app, user, platform, id).await?;
+            account
+                .metadata
+                .get("instance_url")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| instance.map(str::to_owned))
+        }
+        None => {
+            check_limit(app, user, platform).await?;
+            instance.map(str::to_owned)
+        }
+    };
+    let (client, instance_url) = if platform == Platform::Mastodon {
+        let instance = instance.unwrap_or_else(|| settings.api_url.clone());
+        let client = mastodon_client(app, &instance).await?;
+        let url = client.api_url.clone();
+        (client, Some(url))
+    } else {
+        (app.provider_client(settings.platform), None)
+    };
+    let (challenge, verifier) = if client.spec.pkce {
+        let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+        (
+            Some(challenge),
+            Some(SecretString::from(verifier.secret().clone())),
+        )
+    } else {
+        (None, None)
+    };
+    let pending = PendingConnect {
+        platform,
+        reconnect_account_id: reconnect_account_id.map(str::to_owned),
+        instance_url,
+        code_verifier: verifier,
+    };
+    let state = oauth_state::issue(&app.db, &app.secrets, &user.id, &pending, Utc::now()).await?;
+    client
+        .authorize_url(&state, challenge.as_ref().map(|c| c.as_str()))
+        .map_err(provider_error(Stage::Token))
+}
