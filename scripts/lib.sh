@@ -34,6 +34,16 @@ ensure_wasm_target() {
   fi
 }
 
+ensure_lint_tools() {
+  local component
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+      say "adding the $component component"
+      rustup component add "$component"
+    fi
+  done
+}
+
 # A toolchain recent enough to build cargo-leptos: an installed one if there is one, else beta.
 toolchain_for_cargo_leptos() {
   local toolchain version
