@@ -1,6 +1,6 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
-use domain::Platform;
+use domain::{ConnectErrorCode, FieldProblem, Platform};
 use serde::{Deserialize, Serialize};
 
 /// The query parameters a connect or a disconnect leaves on the connections page (an OAuth
@@ -78,43 +78,58 @@ pub fn oauth_notice(get: impl Fn(&str) -> Option<String>) -> Option<Notice> {
     })
 }
 
+/// The words for a connect's `error`: a code Plugboard knows has its own; any other (a
+/// platform's own code) gets the general sentence, with the platform's description beside it.
 fn oauth_error_message(code: &str, name: &str) -> (String, Option<(String, String)>) {
+    use ConnectErrorCode as Code;
+    let Some(code) = ConnectErrorCode::parse(code) else {
+        return (format!("Connecting {name} failed."), None);
+    };
     let text = match code {
-        "access_denied" | "user_denied" | "user_cancelled_login" | "user_cancelled_authorize"
-        | "cancelled" => format!("You cancelled connecting {name}. Nothing was changed."),
-        "invalid_scope" | "insufficient_scope" | "missing_permissions" | "scope_not_authorized" => {
-            format!(
-                "{name} did not grant every permission Plugboard needs. Connect again and allow all of them."
-            )
-        }
-        "server_error" | "temporarily_unavailable" | "provider_unavailable" | "provider_timeout" => {
-            format!("{name} is having trouble right now. Nothing was changed; try again in a few minutes.")
-        }
-        "limit_reached" => {
+        Code::AccessDenied
+        | Code::UserDenied
+        | Code::UserCancelledLogin
+        | Code::UserCancelledAuthorize
+        | Code::Cancelled => format!("You cancelled connecting {name}. Nothing was changed."),
+        Code::InvalidScope
+        | Code::InsufficientScope
+        | Code::MissingPermissions
+        | Code::ScopeNotAuthorized => format!(
+            "{name} did not grant every permission Plugboard needs. Connect again and allow all of them."
+        ),
+        Code::ServerError
+        | Code::TemporarilyUnavailable
+        | Code::ProviderUnavailable
+        | Code::ProviderTimeout => format!(
+            "{name} is having trouble right now. Nothing was changed; try again in a few minutes."
+        ),
+        Code::LimitReached => {
             return (
                 "You have reached your plan's account limit.".to_owned(),
                 Some(("Upgrade your plan".to_owned(), "/dashboard/billing".to_owned())),
             )
         }
-        "invalid_state" | "state_expired" | "state_mismatch" | "state_used" => {
+        Code::InvalidState | Code::StateExpired | Code::StateMismatch | Code::StateUsed => {
             "That connect link expired or was already used. Start connecting again.".to_owned()
         }
-        "invalid_token" => format!("{name} did not accept the new token when Plugboard checked who you are. Try connecting again."),
-        "unexpected_response" | "provider_error" | "invalid_request" => {
-            format!("{name} answered in a way Plugboard did not expect. Nothing was changed; try again.")
-        }
-        "account_not_found" => "That account is no longer connected. Connect it again.".to_owned(),
-        "already_disconnected" => "That account was already disconnected.".to_owned(),
-        "account_mismatch" => format!(
+        Code::InvalidToken => format!("{name} did not accept the new token when Plugboard checked who you are. Try connecting again."),
+        Code::UnexpectedResponse | Code::ProviderError | Code::InvalidRequest => format!(
+            "{name} answered in a way Plugboard did not expect. Nothing was changed; try again."
+        ),
+        Code::AccountNotFound => "That account is no longer connected. Connect it again.".to_owned(),
+        Code::AlreadyDisconnected => "That account was already disconnected.".to_owned(),
+        Code::AccountMismatch => format!(
             "You signed in to a different {name} account than the one you were reconnecting. Sign in to that account, or connect the other one as a new account."
         ),
-        "invalid_grant" => format!("{name} did not accept the authorization. Try connecting again."),
-        "invalid_credentials" => format!("{name} did not accept those credentials."),
-        "internal_error" => "Something went wrong on Plugboard's side. Nothing was changed; try again.".to_owned(),
-        "not_configured" | "invalid_client" | "unauthorized_client" | "unsupported_response_type" => {
-            format!("{name} is not set up correctly on this Plugboard instance. Ask your administrator to check its client ID and secret.")
-        }
-        _ => format!("Connecting {name} failed."),
+        Code::InvalidGrant => format!("{name} did not accept the authorization. Try connecting again."),
+        Code::InvalidCredentials => format!("{name} did not accept those credentials."),
+        Code::InternalError => "Something went wrong on Plugboard's side. Nothing was changed; try again.".to_owned(),
+        Code::NotConfigured
+        | Code::InvalidClient
+        | Code::UnauthorizedClient
+        | Code::UnsupportedResponseType => format!(
+            "{name} is not set up correctly on this Plugboard instance. Ask your administrator to check its client ID and secret."
+        ),
     };
     (text, None)
 }
@@ -207,26 +222,34 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
-/// The message for a credentials form field (or, without a field, for the whole form).
+/// The message for a credentials form field (or, without a field, for the whole form): a field
+/// problem has its own words; any other code is a connect error, worded as on the connections page.
 pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> String {
-    let text = match (field, code) {
-        (_, "invalid_identifier") => "Enter your handle (like you.bsky.social) or your account email.",
-        (_, "not_app_password") => {
+    let Some(problem) = FieldProblem::parse(code) else {
+        return oauth_error_message(code, platform.display_name()).0;
+    };
+    let text = match problem {
+        FieldProblem::InvalidIdentifier => "Enter your handle (like you.bsky.social) or your account email.",
+        FieldProblem::NotAppPassword => {
             "Use an app password (xxxx-xxxx-xxxx-xxxx) from Bluesky's Settings → Privacy and security → App passwords. Plugboard does not take your account password."
         }
-        (_, "invalid_bot_token") => "Paste the whole token BotFather gave you, like 123456789:AAE…",
-        ("instance", "invalid_url") => "Enter your instance's address, like mastodon.social.",
-        (_, "invalid_url") => "Enter the server's address, like https://lists.example.com.",
-        (_, "unresolvable_url") => "That address does not resolve. Check it for typos.",
-        (_, "private_url") => {
+        FieldProblem::InvalidBotToken => "Paste the whole token BotFather gave you, like 123456789:AAE…",
+        FieldProblem::InvalidUrl if field == "instance" => "Enter your instance's address, like mastodon.social.",
+        FieldProblem::InvalidUrl => "Enter the server's address, like https://lists.example.com.",
+        FieldProblem::UnresolvableUrl => "That address does not resolve. Check it for typos.",
+        FieldProblem::PrivateUrl => {
             "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS)."
         }
-        (_, "invalid_api_user") => "Enter the API user's name (Listmonk: Admin → Users).",
-        (_, "missing_token") => "Enter the API user's token.",
-        ("app_password", "rejected") => "Bluesky did not accept this handle and app password.",
-        ("bot_token", "rejected") => "Telegram did not accept this bot token. Check it with BotFather (/token).",
-        ("token", "rejected") => "Listmonk did not accept this API user and token.",
-        _ => return oauth_error_message(code, platform.display_name()).0,
+        FieldProblem::InvalidApiUser => "Enter the API user's name (Listmonk: Admin → Users).",
+        FieldProblem::MissingToken => "Enter the API user's token.",
+        FieldProblem::Rejected => match field {
+            "app_password" => "Bluesky did not accept this handle and app password.",
+            "bot_token" => "Telegram did not accept this bot token. Check it with BotFather (/token).",
+            "token" => "Listmonk did not accept this API user and token.",
+            _ => return format!("{} did not accept what was entered.", platform.display_name()),
+        },
+        FieldProblem::UsesCredentials => "This platform connects with the form below, not a consent screen.",
+        FieldProblem::NonePicked => "Pick at least one account.",
     };
     text.to_owned()
 }

@@ -1,12 +1,14 @@
 //! Plugboard's domain: pure types and rules with no I/O, compiled into both the server and the
 //! browser bundle.
 
+pub mod codes;
 pub mod limits;
 pub mod platform;
 pub mod return_path;
 pub mod token_status;
 pub mod views;
 
+pub use codes::{ConnectErrorCode, FieldProblem};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 pub use platform::{ConnectMethod, ExpiryDisplay, Platform};
 pub use return_path::is_local_path;

@@ -1,7 +1,7 @@
 use crate::api::get_account_choices;
 use crate::components::{AccountAvatar, DashboardLayout, Section};
 use crate::error::AppError;
-use domain::AccountChoices;
+use domain::{AccountChoices, FieldProblem};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -15,7 +15,7 @@ pub fn ChooseAccountsPage() -> impl IntoView {
     let selection = params.read_untracked().get("id").unwrap_or_default();
     let none_picked = crate::page_query()
         .iter()
-        .any(|(k, v)| k == "error" && v == "none_picked");
+        .any(|(k, v)| k == "error" && FieldProblem::parse(v) == Some(FieldProblem::NonePicked));
     let choices = Resource::new(move || (), move |_| get_account_choices(selection.clone()));
     view! {
         <Title text="Choose accounts · Plugboard"/>

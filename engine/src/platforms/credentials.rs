@@ -11,6 +11,7 @@ use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use domain::FieldProblem;
 use domain::Platform;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub enum CredentialProblem {
     /// A field is malformed; nothing was sent anywhere.
     Field {
         field: &'static str,
-        code: &'static str,
+        problem: FieldProblem,
     },
     /// The platform said no to these credentials.
     Refused {
@@ -42,8 +43,8 @@ pub enum CredentialProblem {
     Provider(ProviderError),
 }
 
-fn field(field: &'static str, code: &'static str) -> CredentialProblem {
-    CredentialProblem::Field { field, code }
+fn field(field: &'static str, problem: FieldProblem) -> CredentialProblem {
+    CredentialProblem::Field { field, problem }
 }
 
 /// A Bluesky handle (with or without `@`), an email, or a DID.
@@ -58,7 +59,7 @@ pub fn check_bluesky_identifier(identifier: &str) -> Result<String, CredentialPr
     if looks_ok {
         Ok(identifier)
     } else {
-        Err(field("identifier", "invalid_identifier"))
+        Err(field("identifier", FieldProblem::InvalidIdentifier))
     }
 }
 
@@ -73,7 +74,7 @@ pub fn check_app_password(password: &str) -> Result<(), CredentialProblem> {
     if ok {
         Ok(())
     } else {
-        Err(field("app_password", "not_app_password"))
+        Err(field("app_password", FieldProblem::NotAppPassword))
     }
 }
 
@@ -91,16 +92,16 @@ pub fn check_bot_token(token: &str) -> Result<String, CredentialProblem> {
     if ok {
         Ok(token.to_owned())
     } else {
-        Err(field("bot_token", "invalid_bot_token"))
+        Err(field("bot_token", FieldProblem::InvalidBotToken))
     }
 }
 
 /// A server address a person typed: http(s), a host, and nothing that could smuggle anything
 /// else in (no user name or password, no query, no fragment).
 pub fn check_base_url(base: &str, field_name: &'static str) -> Result<Url, CredentialProblem> {
-    let url = Url::parse(base.trim()).map_err(|_| field(field_name, "invalid_url"))?;
+    let url = Url::parse(base.trim()).map_err(|_| field(field_name, FieldProblem::InvalidUrl))?;
     if !is_plain_server_url(&url) {
-        return Err(field(field_name, "invalid_url"));
+        return Err(field(field_name, FieldProblem::InvalidUrl));
     }
     Ok(url)
 }
@@ -336,10 +337,10 @@ pub async fn listmonk(
 ) -> Result<Checked, CredentialProblem> {
     let api_user = api_user.trim();
     if api_user.is_empty() || api_user.contains(':') {
-        return Err(field("api_user", "invalid_api_user"));
+        return Err(field("api_user", FieldProblem::InvalidApiUser));
     }
     if token.expose_secret().trim().is_empty() {
-        return Err(field("token", "missing_token"));
+        return Err(field("token", FieldProblem::MissingToken));
     }
     let base = base_str(base);
     let authorization = format!("token {api_user}:{}", token.expose_secret().trim());

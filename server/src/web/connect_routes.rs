@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use domain::{ConnectMethod, Platform};
+use domain::{ConnectMethod, FieldProblem, Platform};
 use engine::connections::connect::{
     self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput,
 };
@@ -119,7 +119,7 @@ pub async fn start(
             if platform == Platform::Mastodon {
                 if let Some((field, code)) = error.field_error() {
                     keep_typed_server(&session, platform, instance.as_deref()).await;
-                    let back = query(&[("field", field), ("error", code)]);
+                    let back = query(&[("field", field), ("error", code.as_str())]);
                     return Redirect::to(&format!("/dashboard/connections/new/mastodon?{back}"))
                         .into_response();
                 }
@@ -253,11 +253,9 @@ pub async fn credentials(
         }
         Err(error) => {
             log_failure(platform, "credentials", &error);
-            let (field, code) = error.field_error().unwrap_or(("", ""));
-            let code = if code.is_empty() {
-                error.code()
-            } else {
-                code.to_owned()
+            let (field, code) = match error.field_error() {
+                Some((field, problem)) => (field, problem.as_str().to_owned()),
+                None => ("", error.code()),
             };
             keep_typed_server(&session, platform, form.server(platform)).await;
             let mut pairs = form.kept();
@@ -299,10 +297,11 @@ pub async fn select(
             to_connections(chosen_platform, Ok(()))
         }
         Err(ConnectError::Invalid {
-            code: "none_picked",
+            problem: FieldProblem::NonePicked,
             ..
         }) => Redirect::to(&format!(
-            "/dashboard/connections/select/{selection}?error=none_picked"
+            "/dashboard/connections/select/{selection}?error={}",
+            FieldProblem::NonePicked
         ))
         .into_response(),
         Err(error) => {

@@ -4,6 +4,7 @@ use super::session_user::{SignedIn, HOME};
 use app::notices::{disconnect_notice, DisconnectOutcome, FLASH_NOTICE_KEY};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::ConnectErrorCode;
 use engine::AppState;
 use tower_sessions::Session;
 
@@ -32,10 +33,15 @@ pub async fn disconnect(
             }
             Redirect::to(&format!("{HOME}?disconnected={}", done.platform.slug())).into_response()
         }
-        Ok(None) => Redirect::to(&format!("{HOME}?error=already_disconnected")).into_response(),
+        Ok(None) => Redirect::to(&format!(
+            "{HOME}?error={}",
+            ConnectErrorCode::AlreadyDisconnected
+        ))
+        .into_response(),
         Err(err) => {
             tracing::error!(error = %err, account_id = %id, "disconnecting failed");
-            Redirect::to(&format!("{HOME}?error=internal_error")).into_response()
+            Redirect::to(&format!("{HOME}?error={}", ConnectErrorCode::InternalError))
+                .into_response()
         }
     }
 }

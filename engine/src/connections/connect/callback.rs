@@ -11,7 +11,7 @@ use crate::identity::users::User;
 use crate::platforms::client::ProviderClient;
 use crate::AppState;
 use chrono::Utc;
-use domain::{ConnectKind, Platform};
+use domain::{ConnectErrorCode, ConnectKind, Platform};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
@@ -37,11 +37,11 @@ impl CallbackParams {
             .map(str::trim)
             .filter(|e| !e.is_empty())?;
         let code = if self.error_reason.as_deref() == Some("user_denied") {
-            "access_denied"
+            ConnectErrorCode::AccessDenied.as_str()
         } else if is_oauth_code(error) {
             error
         } else {
-            "provider_error"
+            ConnectErrorCode::ProviderError.as_str()
         };
         Some(ConnectError::ProviderRedirect {
             code: code.to_owned(),

@@ -10,6 +10,7 @@ use crate::platforms::client::{Profile, TokenSet};
 use crate::storage::db::{new_id, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
+use domain::FieldProblem;
 use domain::Platform;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -152,7 +153,7 @@ pub async fn choose(
     if picked.is_empty() {
         return Err(ConnectError::Invalid {
             field: "account",
-            code: "none_picked",
+            problem: FieldProblem::NonePicked,
         });
     }
     let (platform, choices) = read_selection(app, user, id, true).await?;

@@ -8,7 +8,7 @@ use crate::identity::users::User;
 use crate::platforms::credentials::{self, Checked, CredentialProblem};
 use crate::platforms::servers;
 use crate::AppState;
-use domain::{ConnectKind, Platform};
+use domain::{ConnectKind, FieldProblem, Platform};
 use secrecy::SecretString;
 use url::Url;
 
@@ -123,10 +123,10 @@ pub async fn connect_credentials(
 
 pub(super) fn credential_error(problem: CredentialProblem) -> ConnectError {
     match problem {
-        CredentialProblem::Field { field, code } => ConnectError::Invalid { field, code },
+        CredentialProblem::Field { field, problem } => ConnectError::Invalid { field, problem },
         CredentialProblem::Refused { field } => ConnectError::Invalid {
             field,
-            code: "rejected",
+            problem: FieldProblem::Rejected,
         },
         CredentialProblem::Provider(error) => ConnectError::Provider {
             stage: Stage::Credentials,

@@ -3,6 +3,7 @@
 use crate::connections::oauth_state::StateProblem;
 use crate::net::address_guard::UrlRefused;
 use crate::platforms::failure::{FailureKind, ProviderError};
+use domain::{ConnectErrorCode, FieldProblem};
 
 /// Where a provider call failed, which decides the words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +35,10 @@ pub enum ConnectError {
         field: &'static str,
         problem: UrlRefused,
     },
-    /// A typed field is wrong (`code` names what, for the form to say).
+    /// A typed field is wrong (`problem` names what, for the form to say).
     Invalid {
         field: &'static str,
-        code: &'static str,
+        problem: FieldProblem,
     },
     SelectionGone,
     Database(sqlx::Error),
@@ -50,42 +51,46 @@ impl From<sqlx::Error> for ConnectError {
 }
 
 impl ConnectError {
-    /// The `error` code the connections page's toast understands.
+    /// The `error` code the connections page's toast understands: one of Plugboard's, or a
+    /// platform's own (plain OAuth-style codes only) that the page words as unknown.
     pub fn code(&self) -> String {
+        use ConnectErrorCode as Code;
         let code = match self {
-            ConnectError::NotConfigured(_) => "not_configured",
-            ConnectError::Limit(_) => "limit_reached",
-            ConnectError::AccountNotFound => "account_not_found",
-            ConnectError::Mismatch => "account_mismatch",
-            ConnectError::State(StateProblem::Missing | StateProblem::Unknown) => "invalid_state",
-            ConnectError::State(StateProblem::Used) => "state_used",
-            ConnectError::State(StateProblem::Expired) => "state_expired",
-            ConnectError::State(StateProblem::Foreign) => "state_mismatch",
+            ConnectError::NotConfigured(_) => Code::NotConfigured,
+            ConnectError::Limit(_) => Code::LimitReached,
+            ConnectError::AccountNotFound => Code::AccountNotFound,
+            ConnectError::Mismatch => Code::AccountMismatch,
+            ConnectError::State(StateProblem::Missing | StateProblem::Unknown) => {
+                Code::InvalidState
+            }
+            ConnectError::State(StateProblem::Used) => Code::StateUsed,
+            ConnectError::State(StateProblem::Expired) => Code::StateExpired,
+            ConnectError::State(StateProblem::Foreign) => Code::StateMismatch,
             ConnectError::ProviderRedirect { code, .. } => return code.clone(),
             ConnectError::Provider { stage, error } => match (error.kind, stage) {
-                (FailureKind::Terminal, Stage::Profile) => "invalid_token",
-                (FailureKind::Terminal, Stage::Credentials) => "invalid_credentials",
+                (FailureKind::Terminal, Stage::Profile) => Code::InvalidToken,
+                (FailureKind::Terminal, Stage::Credentials) => Code::InvalidCredentials,
                 // Whatever words a platform uses, a code it will not trade is a refused grant.
-                (FailureKind::Terminal | FailureKind::Rejected, Stage::Token) => "invalid_grant",
-                (FailureKind::Terminal, _) => "invalid_grant",
-                (FailureKind::Misconfigured, _) => "invalid_client",
+                (FailureKind::Terminal | FailureKind::Rejected, Stage::Token) => Code::InvalidGrant,
+                (FailureKind::Terminal, _) => Code::InvalidGrant,
+                (FailureKind::Misconfigured, _) => Code::InvalidClient,
                 (FailureKind::RateLimited | FailureKind::Unavailable, _) => {
-                    "temporarily_unavailable"
+                    Code::TemporarilyUnavailable
                 }
-                (FailureKind::Timeout, _) => "provider_timeout",
-                (FailureKind::Network, _) => "provider_unavailable",
+                (FailureKind::Timeout, _) => Code::ProviderTimeout,
+                (FailureKind::Network, _) => Code::ProviderUnavailable,
                 (FailureKind::Rejected, _) => match error.code.as_deref() {
                     Some(code) if is_oauth_code(code) => return code.to_owned(),
-                    _ => "provider_error",
+                    _ => Code::ProviderError,
                 },
-                (FailureKind::Unexpected, _) => "unexpected_response",
+                (FailureKind::Unexpected, _) => Code::UnexpectedResponse,
             },
-            ConnectError::MissingCode => "invalid_request",
-            ConnectError::UrlRefused { .. } | ConnectError::Invalid { .. } => "invalid_request",
-            ConnectError::SelectionGone => "state_expired",
-            ConnectError::Database(_) => "internal_error",
+            ConnectError::MissingCode => Code::InvalidRequest,
+            ConnectError::UrlRefused { .. } | ConnectError::Invalid { .. } => Code::InvalidRequest,
+            ConnectError::SelectionGone => Code::StateExpired,
+            ConnectError::Database(_) => Code::InternalError,
         };
-        code.to_owned()
+        code.as_str().to_owned()
     }
 
     /// Extra words for the toast: the provider's own, or ours.
@@ -101,16 +106,16 @@ impl ConnectError {
         }
     }
 
-    /// For a form: the field at fault and a code naming the problem.
-    pub fn field_error(&self) -> Option<(&'static str, &'static str)> {
+    /// For a form: the field at fault and what is wrong with it.
+    pub fn field_error(&self) -> Option<(&'static str, FieldProblem)> {
         match self {
-            ConnectError::Invalid { field, code } => Some((field, code)),
+            ConnectError::Invalid { field, problem } => Some((field, *problem)),
             ConnectError::UrlRefused { field, problem } => Some((
                 field,
                 match problem {
-                    UrlRefused::NotHttp => "invalid_url",
-                    UrlRefused::Unresolvable => "unresolvable_url",
-                    UrlRefused::Private => "private_url",
+                    UrlRefused::NotHttp => FieldProblem::InvalidUrl,
+                    UrlRefused::Unresolvable => FieldProblem::UnresolvableUrl,
+                    UrlRefused::Private => FieldProblem::PrivateUrl,
                 },
             )),
             _ => None,

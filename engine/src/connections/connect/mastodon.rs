@@ -8,6 +8,7 @@ use crate::platforms::servers;
 use crate::storage::db::to_millis;
 use crate::AppState;
 use chrono::Utc;
+use domain::FieldProblem;
 use domain::Platform;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -28,7 +29,7 @@ pub fn instance_url(input: &str) -> Result<Url, ConnectError> {
         .filter(credentials::is_plain_server_url)
         .ok_or(ConnectError::Invalid {
             field: "instance",
-            code: "invalid_url",
+            problem: FieldProblem::InvalidUrl,
         })
 }
 

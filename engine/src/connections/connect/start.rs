@@ -9,6 +9,7 @@ use crate::identity::users::User;
 use crate::platforms::catalog::Kind;
 use crate::AppState;
 use chrono::Utc;
+use domain::FieldProblem;
 use domain::Platform;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -26,7 +27,7 @@ pub async fn start(
     if settings.spec().kind != Kind::Oauth2 {
         return Err(ConnectError::Invalid {
             field: "platform",
-            code: "uses_credentials",
+            problem: FieldProblem::UsesCredentials,
         });
     }
     if let Some(reason) = settings.unavailable_reason() {
