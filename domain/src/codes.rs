@@ -64,15 +64,16 @@ pub enum FieldProblem {
     NonePicked,
 }
 
+/// `as_str`, `parse` and `Display` for a strum-derived name enum.
 macro_rules! code_text {
     ($($code:ty),*) => {$(
         impl $code {
-            /// The code as it travels in a URL.
+            /// The name as it is stored, sent and read.
             pub fn as_str(self) -> &'static str {
                 self.into()
             }
 
-            /// A code as it came back; `None` for one Plugboard does not know.
+            /// A name as it came back; `None` for one Plugboard does not know.
             pub fn parse(code: &str) -> Option<Self> {
                 code.trim().parse().ok()
             }
@@ -85,6 +86,8 @@ macro_rules! code_text {
         }
     )*};
 }
+
+pub(crate) use code_text;
 
 code_text!(ConnectErrorCode, FieldProblem);
 

@@ -2,6 +2,7 @@
 //! browser bundle.
 
 pub mod codes;
+pub mod events;
 pub mod limits;
 pub mod platform;
 pub mod return_path;
@@ -9,6 +10,7 @@ pub mod token_status;
 pub mod views;
 
 pub use codes::{ConnectErrorCode, FieldProblem};
+pub use events::{AuditAction, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 pub use platform::{ConnectMethod, ExpiryDisplay, Platform};
 pub use return_path::is_local_path;

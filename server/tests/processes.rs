@@ -131,7 +131,7 @@ async fn a_process_killed_while_delivering_loses_no_event() {
         let id = engine::events::webhooks::record_event(
             &mut tx,
             &owner,
-            "webhook.test",
+            domain::WebhookEvent::WebhookTest,
             serde_json::json!({}),
             Some(&endpoint),
         )

@@ -10,6 +10,8 @@ use crate::platforms::catalog::ProviderSettings;
 use crate::platforms::failure::ProviderError;
 use crate::{posts, AppState};
 use chrono::Utc;
+use domain::AuditAction;
+use domain::WebhookEvent;
 use domain::{DisconnectPreview, Platform};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -115,7 +117,7 @@ pub async fn disconnect(
     webhooks::record_event(
         &mut tx,
         owner_id,
-        webhooks::ACCOUNT_DISCONNECTED,
+        WebhookEvent::AccountDisconnected,
         data,
         None,
     )
@@ -129,7 +131,7 @@ pub async fn disconnect(
         &mut tx,
         owner_id,
         actor,
-        audit::ACCOUNT_DISCONNECTED,
+        AuditAction::AccountDisconnected,
         subject,
     )
     .await?;

@@ -12,19 +12,13 @@ use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use domain::{WebhookDelivery, WebhookEndpoint};
+use domain::{AuditAction, WebhookDelivery, WebhookEndpoint, WebhookEvent};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sqlx::{AnyConnection, Row};
 use url::Url;
-
-pub const ACCOUNT_CONNECTED: &str = "account.connected";
-pub const ACCOUNT_RECONNECTED: &str = "account.reconnected";
-pub const ACCOUNT_DISCONNECTED: &str = "account.disconnected";
-pub const ACCOUNT_REFRESH_FAILED: &str = "account.refresh_failed";
-pub const WEBHOOK_TEST: &str = "webhook.test";
 
 pub const MAX_ATTEMPTS: i64 = 10;
 pub const MAX_ENDPOINTS_PER_OWNER: i64 = 10;
@@ -69,7 +63,7 @@ fn secret_context(endpoint_id: &str) -> String {
 pub async fn record_event(
     conn: &mut AnyConnection,
     owner_id: &str,
-    kind: &str,
+    kind: WebhookEvent,
     data: Value,
     only_endpoint: Option<&str>,
 ) -> Result<String, sqlx::Error> {
@@ -77,14 +71,14 @@ pub async fn record_event(
     let now = Utc::now();
     let payload = json!({
         "id": id,
-        "type": kind,
+        "type": kind.as_str(),
         "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "data": data,
     });
     sqlx::query("INSERT INTO outbox_events (id, owner_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(owner_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(payload.to_string())
         .bind(to_millis(now))
         .execute(&mut *conn)
@@ -182,14 +176,8 @@ pub async fn create_endpoint(
         platform: None,
         detail: Some(url.as_str()),
     };
-    crate::events::audit::record(
-        &mut tx,
-        owner_id,
-        actor,
-        crate::events::audit::WEBHOOK_ADDED,
-        subject,
-    )
-    .await?;
+    crate::events::audit::record(&mut tx, owner_id, actor, AuditAction::WebhookAdded, subject)
+        .await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -221,7 +209,7 @@ pub async fn delete_endpoint(
         &mut tx,
         owner_id,
         actor,
-        crate::events::audit::WEBHOOK_REMOVED,
+        AuditAction::WebhookRemoved,
         subject,
     )
     .await?;
@@ -244,7 +232,7 @@ pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<boo
     record_event(
         &mut tx,
         owner_id,
-        WEBHOOK_TEST,
+        WebhookEvent::WebhookTest,
         json!({"message": "This is a test event from Plugboard."}),
         Some(endpoint_id),
     )

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use domain::ApiKeyView;
+use domain::AuditAction;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -76,7 +77,7 @@ pub async fn create(
         &mut tx,
         owner_id,
         actor,
-        audit::API_KEY_CREATED,
+        AuditAction::ApiKeyCreated,
         Subject {
             account_id: None,
             platform: None,
@@ -106,7 +107,7 @@ pub async fn revoke(db: &Db, owner_id: &str, actor: &str, id: &str) -> Result<bo
         &mut tx,
         owner_id,
         actor,
-        audit::API_KEY_REVOKED,
+        AuditAction::ApiKeyRevoked,
         Subject {
             account_id: None,
             platform: None,

@@ -16,7 +16,9 @@ use crate::schedule::{after, refresh_retry_delay, MIN_SPACING};
 use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Utc};
+use domain::AuditAction;
 use domain::StoredTokenStatus;
+use domain::WebhookEvent;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -464,7 +466,7 @@ pub async fn mark_needs_reconnect(
         webhooks::record_event(
             &mut tx,
             &record.owner_id,
-            webhooks::ACCOUNT_REFRESH_FAILED,
+            WebhookEvent::AccountRefreshFailed,
             data,
             None,
         )
@@ -478,7 +480,7 @@ pub async fn mark_needs_reconnect(
             &mut tx,
             &record.owner_id,
             crate::events::audit::SYSTEM,
-            crate::events::audit::ACCOUNT_REFRESH_FAILED,
+            AuditAction::AccountRefreshFailed,
             subject,
         )
         .await?;

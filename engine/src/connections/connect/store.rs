@@ -8,6 +8,8 @@ use crate::platforms::client::{Profile, TokenSet};
 use crate::storage::db::Backend;
 use crate::AppState;
 use chrono::Utc;
+use domain::AuditAction;
+use domain::WebhookEvent;
 use domain::{check_connect, ConnectKind, LimitDecision, Platform, StoredTokenStatus};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -81,12 +83,12 @@ pub async fn store(
     data["account_id"] = json!(id);
     let (kind_name, audit_action) = match kind {
         ConnectKind::New => (
-            crate::events::webhooks::ACCOUNT_CONNECTED,
-            crate::events::audit::ACCOUNT_CONNECTED,
+            WebhookEvent::AccountConnected,
+            AuditAction::AccountConnected,
         ),
         ConnectKind::Reconnect => (
-            crate::events::webhooks::ACCOUNT_RECONNECTED,
-            crate::events::audit::ACCOUNT_RECONNECTED,
+            WebhookEvent::AccountReconnected,
+            AuditAction::AccountReconnected,
         ),
     };
     crate::events::webhooks::record_event(&mut tx, owner_id, kind_name, data, None).await?;

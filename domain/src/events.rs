@@ -1,0 +1,82 @@
+//! What happened, by name: the actions the audit trail records and the events webhooks deliver.
+//! Each name has one spelling, which is also what is stored and sent.
+
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+/// An entry of the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+pub enum AuditAction {
+    #[strum(serialize = "account.connected")]
+    AccountConnected,
+    #[strum(serialize = "account.reconnected")]
+    AccountReconnected,
+    #[strum(serialize = "account.refresh_failed")]
+    AccountRefreshFailed,
+    #[strum(serialize = "account.disconnected")]
+    AccountDisconnected,
+    #[strum(serialize = "api_key.created")]
+    ApiKeyCreated,
+    #[strum(serialize = "api_key.revoked")]
+    ApiKeyRevoked,
+    #[strum(serialize = "webhook.added")]
+    WebhookAdded,
+    #[strum(serialize = "webhook.removed")]
+    WebhookRemoved,
+}
+
+impl AuditAction {
+    /// What the action is called on the page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AuditAction::AccountConnected => "Connected",
+            AuditAction::AccountReconnected => "Reconnected",
+            AuditAction::AccountRefreshFailed => "Token refresh failed: reconnect needed",
+            AuditAction::AccountDisconnected => "Disconnected",
+            AuditAction::ApiKeyCreated => "API key created",
+            AuditAction::ApiKeyRevoked => "API key revoked",
+            AuditAction::WebhookAdded => "Webhook endpoint added",
+            AuditAction::WebhookRemoved => "Webhook endpoint removed",
+        }
+    }
+}
+
+/// The `type` of an event delivered to webhook endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+pub enum WebhookEvent {
+    #[strum(serialize = "account.connected")]
+    AccountConnected,
+    #[strum(serialize = "account.reconnected")]
+    AccountReconnected,
+    #[strum(serialize = "account.disconnected")]
+    AccountDisconnected,
+    #[strum(serialize = "account.refresh_failed")]
+    AccountRefreshFailed,
+    #[strum(serialize = "webhook.test")]
+    WebhookTest,
+}
+
+crate::codes::code_text!(AuditAction, WebhookEvent);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_as_themselves() {
+        for action in AuditAction::VARIANTS {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
+        }
+        for event in WebhookEvent::VARIANTS {
+            assert_eq!(WebhookEvent::parse(event.as_str()), Some(*event));
+        }
+        assert_eq!(AuditAction::ApiKeyRevoked.as_str(), "api_key.revoked");
+        assert_eq!(WebhookEvent::WebhookTest.as_str(), "webhook.test");
+    }
+
+    #[test]
+    fn every_action_has_its_own_words() {
+        let words: std::collections::HashSet<_> =
+            AuditAction::VARIANTS.iter().map(|a| a.describe()).collect();
+        assert_eq!(words.len(), AuditAction::VARIANTS.len());
+    }
+}
