@@ -9,7 +9,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-/// The signed-in user's active accounts with their display status. Never a token.
+/// The signed-in user's accounts with their display status. Never a token.
 #[server(prefix = "/api/fn", endpoint = "connected_accounts")]
 pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError> {
     use crate::server_context::{app_state, require_user};
@@ -18,7 +18,7 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
     if !state.config.debug_data_delay.is_zero() {
         tokio::time::sleep(state.config.debug_data_delay).await;
     }
-    let records = engine::connections::accounts::list_active(&state.db, &user.id)
+    let records = engine::connections::accounts::list_owned(&state.db, &user.id)
         .await
         .map_err(AppError::internal)?;
     // The page shows what is stored now; the health check runs behind it and the open page

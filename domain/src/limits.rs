@@ -11,7 +11,7 @@ pub struct PlanLimits {
     pub per_platform: BTreeMap<Platform, u32>,
 }
 
-/// How many active accounts an owner has.
+/// How many connected accounts an owner has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub total: u32,

@@ -95,11 +95,6 @@ impl TokenStatus {
             _ => None,
         }
     }
-
-    /// Whether the person has to act for posts to keep going out.
-    pub const fn needs_attention(self) -> bool {
-        !matches!(self, TokenStatus::Ok)
-    }
 }
 
 /// Decides the displayed status.

@@ -180,7 +180,7 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
     let mut tx = db.begin_write().await?;
     for account_id in &account_ids {
         let owned: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND owner_id = $2 AND is_active = 1",
+            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND owner_id = $2",
         )
         .bind(account_id)
         .bind(owner_id)

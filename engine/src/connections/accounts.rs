@@ -19,7 +19,6 @@ pub struct AccountRecord {
     pub username: String,
     pub display_name: Option<String>,
     pub profile_image_url: Option<String>,
-    pub is_active: bool,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub token_status: StoredTokenStatus,
     pub is_twitter_premium: bool,
@@ -38,7 +37,7 @@ pub struct AccountRecord {
 
 const RECORD_COLUMNS: &str =
     "id, owner_id, platform, platform_account_id, username, display_name, \
-    profile_image_url, is_active, token_expires_at, token_status, is_twitter_premium, metadata, \
+    profile_image_url, token_expires_at, token_status, is_twitter_premium, metadata, \
     created_at, updated_at, last_refreshed_at, token_version, refresh_failures, next_refresh_at";
 
 impl AccountRecord {
@@ -62,7 +61,6 @@ impl AccountRecord {
             username: row.try_get("username")?,
             display_name: row.try_get("display_name")?,
             profile_image_url: row.try_get("profile_image_url")?,
-            is_active: get_flag(row, "is_active")?,
             token_expires_at: row
                 .try_get::<Option<i64>, _>("token_expires_at")?
                 .map(from_millis),
@@ -96,7 +94,6 @@ impl AccountRecord {
             username: "ada".into(),
             display_name: None,
             profile_image_url: None,
-            is_active: true,
             token_expires_at: Some(now + chrono::Duration::hours(1)),
             token_status: StoredTokenStatus::Active,
             is_twitter_premium: false,
@@ -144,11 +141,11 @@ impl AccountRecord {
     }
 }
 
-/// The owner's active accounts, grouped by platform, oldest first within a platform.
-pub async fn list_active(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
+/// The owner's accounts, grouped by platform, oldest first within a platform.
+pub async fn list_owned(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM connected_accounts
-         WHERE owner_id = $1 AND is_active = 1
+         WHERE owner_id = $1
          ORDER BY platform, created_at, id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -168,15 +165,13 @@ pub async fn list_active(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, 
     Ok(records)
 }
 
-/// How many active accounts the owner has, per platform. Takes a connection so that it can run
+/// How many accounts the owner has, per platform. Takes a connection so that it can run
 /// inside the transaction that adds an account.
 pub async fn usage(conn: &mut AnyConnection, owner_id: &str) -> Result<Usage, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT platform FROM connected_accounts WHERE owner_id = $1 AND is_active = 1",
-    )
-    .bind(owner_id)
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT platform FROM connected_accounts WHERE owner_id = $1")
+        .bind(owner_id)
+        .fetch_all(conn)
+        .await?;
     let platforms = rows
         .iter()
         .filter_map(|row| row.try_get::<String, _>("platform").ok())
@@ -194,7 +189,7 @@ pub async fn expire_now(
     let done = sqlx::query(
         "UPDATE connected_accounts SET token_expires_at = $1,
              next_refresh_at = CASE WHEN next_refresh_at IS NULL THEN NULL ELSE $1 END
-         WHERE owner_id = $2 AND is_active = 1 AND ($3 IS NULL OR platform = $3)",
+         WHERE owner_id = $2 AND ($3 IS NULL OR platform = $3)",
     )
     .bind(now)
     .bind(owner_id)
@@ -204,9 +199,9 @@ pub async fn expire_now(
     Ok(done.rows_affected())
 }
 
-/// How many active accounts have each stored status, across all owners (for the gauges).
+/// How many accounts have each stored status, across all owners (for the gauges).
 pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT token_status, COUNT(*) FROM connected_accounts WHERE is_active = 1 GROUP BY token_status")
+    sqlx::query_as("SELECT token_status, COUNT(*) FROM connected_accounts GROUP BY token_status")
         .fetch_all(db.pool())
         .await
 }
@@ -259,10 +254,10 @@ pub async fn insert(
     let now = to_millis(Utc::now());
     sqlx::query(
         "INSERT INTO connected_accounts (id, owner_id, platform, platform_account_id, username,
-             display_name, profile_image_url, is_active, token_expires_at, token_status,
+             display_name, profile_image_url, token_expires_at, token_status,
              is_twitter_premium, access_token_enc, refresh_token_enc, refresh_token_expires_at,
              secrets_enc, granted_scopes, metadata, next_refresh_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
     )
     .bind(&id)
     .bind(owner_id)
@@ -299,7 +294,7 @@ pub async fn update_reconnected(
     let has_new_refresh = flag(new_refresh.is_some());
     sqlx::query(
         "UPDATE connected_accounts SET
-             username = $1, display_name = $2, profile_image_url = $3, is_active = 1,
+             username = $1, display_name = $2, profile_image_url = $3,
              token_expires_at = $4, token_status = $5, is_twitter_premium = $6,
              access_token_enc = $7,
              refresh_token_enc = COALESCE($8, refresh_token_enc),

@@ -109,7 +109,6 @@ async fn owned(
     let mut conn = app.db.pool().acquire().await?;
     let record = accounts::find_owned(&mut conn, owner_id, account_id)
         .await?
-        .filter(|r| r.is_active)
         .ok_or(AccessTokenError::NotFound)?;
     if record.token_status == StoredTokenStatus::NeedsReconnect {
         return Err(AccessTokenError::NeedsReconnect);

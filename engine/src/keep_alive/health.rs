@@ -59,10 +59,10 @@ impl HealthOutcome {
 }
 
 /// Starts checking the owner's accounts in the background, unless a check is already running
-/// or the process is shutting down. Returns whether one is running now.
-pub fn start(app: &AppState, owner_id: &str) -> bool {
+/// or the process is shutting down.
+pub fn start(app: &AppState, owner_id: &str) {
     let Some(checking) = app.health.begin(owner_id) else {
-        return true;
+        return;
     };
     let app = app.clone();
     // Tracked: a shutdown lets the check finish and store what it learns.
@@ -71,13 +71,13 @@ pub fn start(app: &AppState, owner_id: &str) -> bool {
         if let Err(err) = check_owner(&app, &checking.owner_id).await {
             tracing::warn!(owner_id = %checking.owner_id, error = %err, "health check failed");
         }
-    })
+    });
 }
 
-/// Checks every active account of the owner that was not checked recently.
+/// Checks every account of the owner that was not checked recently.
 pub async fn check_owner(app: &AppState, owner_id: &str) -> Result<(), sqlx::Error> {
     use futures::StreamExt;
-    let records = accounts::list_active(&app.db, owner_id).await?;
+    let records = accounts::list_owned(&app.db, owner_id).await?;
     let checkable = records
         .into_iter()
         .filter(|r| r.token_status != StoredTokenStatus::NeedsReconnect && !r.is_demo());
@@ -120,7 +120,7 @@ pub async fn check_account(
         .await
         .expect("semaphore never closes");
     let started = Instant::now();
-    let outcome = if record_due(app, &record.id).await? {
+    let outcome = if is_due(app, &record.id).await? {
         HealthOutcome::Refresh(refresh::refresh_account(app, &record.id, false).await?)
     } else {
         verify(app, &record.id).await?
@@ -133,7 +133,7 @@ pub async fn check_account(
     Ok(outcome)
 }
 
-async fn record_due(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
+async fn is_due(app: &AppState, id: &str) -> Result<bool, sqlx::Error> {
     let due: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND next_refresh_at IS NOT NULL AND next_refresh_at <= $2",
     )
@@ -370,8 +370,10 @@ async fn mark_expired_if_lapsed(app: &AppState, record: &AccountRecord) -> Resul
         && record.platform.expiry_display() == ExpiryDisplay::Shown
         && record.token_status == StoredTokenStatus::Active;
     if lapsed {
-        sqlx::query("UPDATE connected_accounts SET token_status = 'expired' WHERE id = $1 AND token_status = 'active' AND next_refresh_at IS NULL")
+        sqlx::query("UPDATE connected_accounts SET token_status = $2 WHERE id = $1 AND token_status = $3 AND next_refresh_at IS NULL")
             .bind(&record.id)
+            .bind(StoredTokenStatus::Expired.as_str())
+            .bind(StoredTokenStatus::Active.as_str())
             .execute(app.db.pool())
             .await?;
     }
@@ -384,7 +386,7 @@ pub async fn live_statuses(
     owner_id: &str,
 ) -> Result<domain::LiveStatuses, sqlx::Error> {
     let now = Utc::now();
-    let records = accounts::list_active(&app.db, owner_id).await?;
+    let records = accounts::list_owned(&app.db, owner_id).await?;
     Ok(domain::LiveStatuses {
         checking: app.health.is_checking(owner_id),
         statuses: records

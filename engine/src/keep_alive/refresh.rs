@@ -109,7 +109,7 @@ pub async fn refresh_account(
     let now = Utc::now();
     let leased = sqlx::query(
         "UPDATE connected_accounts SET refresh_lease_until = $1, refresh_lease_owner = $2
-         WHERE id = $3 AND is_active = 1 AND token_status <> 'needs_reconnect'
+         WHERE id = $3 AND token_status <> $7
            AND (refresh_lease_until IS NULL OR refresh_lease_until <= $4)
            AND ((next_refresh_at IS NOT NULL AND next_refresh_at <= $4)
                 OR ($5 = 1 AND refresh_failures = 0
@@ -121,6 +121,7 @@ pub async fn refresh_account(
     .bind(to_millis(now))
     .bind(flag(force))
     .bind(to_millis(now - MIN_SPACING))
+    .bind(StoredTokenStatus::NeedsReconnect.as_str())
     .execute(app.db.pool())
     .await?;
     if leased.rows_affected() != 1 {
@@ -219,7 +220,7 @@ async fn why_skipped(
     now: DateTime<Utc>,
 ) -> Result<Skip, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT is_active, token_status, refresh_lease_until, refresh_failures, next_refresh_at
+        "SELECT token_status, refresh_lease_until, refresh_failures, next_refresh_at
          FROM connected_accounts WHERE id = $1",
     )
     .bind(account_id)
@@ -233,19 +234,15 @@ async fn why_skipped(
     let failures: i64 = row.try_get("refresh_failures")?;
     let next: Option<i64> = row.try_get("next_refresh_at")?;
     let status: String = row.try_get("token_status")?;
-    Ok(
-        if !crate::storage::db::get_flag(&row, "is_active")?
-            || status == StoredTokenStatus::NeedsReconnect.as_str()
-        {
-            Skip::Gone
-        } else if lease.is_some_and(|until| until > now) {
-            Skip::Leased
-        } else if failures > 0 && next.is_some_and(|at| at > now) {
-            Skip::BackingOff
-        } else {
-            Skip::NotDue
-        },
-    )
+    Ok(if status == StoredTokenStatus::NeedsReconnect.as_str() {
+        Skip::Gone
+    } else if lease.is_some_and(|until| until > now) {
+        Skip::Leased
+    } else if failures > 0 && next.is_some_and(|at| at > now) {
+        Skip::BackingOff
+    } else {
+        Skip::NotDue
+    })
 }
 
 /// Holds an account's refresh lease for as long as its refresh runs, renewing it in the
@@ -385,7 +382,7 @@ async fn store_refreshed(
                  access_token_enc = $1,
                  refresh_token_enc = COALESCE($2, refresh_token_enc),
                  refresh_token_expires_at = CASE WHEN $3 = 1 THEN $4 ELSE refresh_token_expires_at END,
-                 token_expires_at = $5, token_status = 'active', next_refresh_at = $6,
+                 token_expires_at = $5, token_status = $11, next_refresh_at = $6,
                  refresh_failures = 0, last_refresh_error = NULL, last_refreshed_at = $7, updated_at = $7,
                  token_version = token_version + 1, ",
             give_up_lease_if_held_by!("$10"),
@@ -401,6 +398,7 @@ async fn store_refreshed(
         .bind(record.id.clone())
         .bind(record.token_version)
         .bind(process_id())
+        .bind(StoredTokenStatus::Active.as_str())
     })
     .await?;
     if stored.rows_affected() != 1 {
@@ -524,12 +522,13 @@ pub async fn due_accounts(
 ) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id FROM connected_accounts
-         WHERE is_active = 1 AND token_status <> 'needs_reconnect' AND next_refresh_at IS NOT NULL
+         WHERE token_status <> $3 AND next_refresh_at IS NOT NULL
            AND next_refresh_at <= $1 AND (refresh_lease_until IS NULL OR refresh_lease_until <= $1)
          ORDER BY next_refresh_at, id LIMIT $2",
     )
     .bind(to_millis(now))
     .bind(limit)
+    .bind(StoredTokenStatus::NeedsReconnect.as_str())
     .fetch_all(app.db.pool())
     .await?;
     rows.iter().map(|row| row.try_get("id")).collect()
@@ -539,8 +538,9 @@ pub async fn due_accounts(
 pub async fn next_due_at(app: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     let at: Option<i64> = sqlx::query_scalar(
         "SELECT MIN(next_refresh_at) FROM connected_accounts
-         WHERE is_active = 1 AND token_status <> 'needs_reconnect' AND next_refresh_at IS NOT NULL",
+         WHERE token_status <> $1 AND next_refresh_at IS NOT NULL",
     )
+    .bind(StoredTokenStatus::NeedsReconnect.as_str())
     .fetch_one(app.db.pool())
     .await?;
     Ok(at.map(crate::storage::db::from_millis))

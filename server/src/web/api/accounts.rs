@@ -111,7 +111,7 @@ pub async fn list_accounts(
     State(app): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<AccountList>, ApiError> {
-    let records = engine::connections::accounts::list_active(&app.db, &caller.owner_id)
+    let records = engine::connections::accounts::list_owned(&app.db, &caller.owner_id)
         .await
         .map_err(ApiError::internal)?;
     let now = Utc::now();
@@ -142,7 +142,6 @@ pub async fn get_account(
     let record = engine::connections::accounts::find_owned(&mut conn, &caller.owner_id, &id)
         .await
         .map_err(ApiError::internal)?
-        .filter(|r| r.is_active)
         .ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(Account::of(&record, Utc::now())))
 }
