@@ -129,7 +129,7 @@ pub async fn get_plan_summary() -> Result<PlanSummary, AppError> {
     use crate::server_context::{app_state, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+    engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
         .await
         .map_err(AppError::internal)
 }
@@ -188,7 +188,7 @@ pub async fn get_credentials_form(
     let unavailable_reason = match reconnect {
         Some(_) => None,
         None => {
-            let plan = engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+            let plan = engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
                 .await
                 .map_err(AppError::internal)?;
             check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
@@ -246,10 +246,10 @@ pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
     use crate::server_context::{app_state, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    let current = engine::plans::summary_for(&state.db, &user.id, &user.plan_id)
+    let current = engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
         .await
         .map_err(AppError::internal)?;
-    let plans = engine::plans::list(&state.db)
+    let plans = engine::connections::plans::list(&state.db)
         .await
         .map_err(AppError::internal)?;
     Ok(BillingOverview { current, plans })

@@ -8,7 +8,6 @@ pub mod identity;
 pub mod keep_alive;
 pub mod lifecycle;
 pub mod net;
-pub mod plans;
 pub mod platforms;
 pub mod posts;
 pub mod schedule;

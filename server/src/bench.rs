@@ -151,7 +151,7 @@ async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Re
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    engine::plans::set_for_email(&app.db, &user.email, "business").await?;
+    engine::connections::plans::set_for_email(&app.db, &user.email, "business").await?;
     println!(
         "Seeding {} due {} accounts ({})...",
         options.accounts,

@@ -43,13 +43,13 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
         }
         Command::Plan(PlanCommand::Set { email, plan }) => {
             let state = AppState::open(config).await?;
-            engine::plans::set_for_email(&state.db, &email, &plan).await?;
+            engine::connections::plans::set_for_email(&state.db, &email, &plan).await?;
             println!("{email} is now on the {plan} plan.");
             Ok(())
         }
         Command::Plan(PlanCommand::List) => {
             let state = AppState::open(config).await?;
-            for plan in engine::plans::list(&state.db).await? {
+            for plan in engine::connections::plans::list(&state.db).await? {
                 let total = plan
                     .limits
                     .total

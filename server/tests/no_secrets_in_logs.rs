@@ -33,7 +33,7 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
 
     let (app, _platforms) = TestApp::with_platforms(Backend::Sqlite).await;
     let cookie = app.sign_up("ada@example.com").await;
-    engine::plans::set_for_email(&app.state.db, "ada@example.com", "business")
+    engine::connections::plans::set_for_email(&app.state.db, "ada@example.com", "business")
         .await
         .unwrap();
     for platform in [

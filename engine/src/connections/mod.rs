@@ -7,3 +7,4 @@ pub mod connect;
 pub mod demo;
 pub mod disconnect;
 pub mod oauth_state;
+pub mod plans;

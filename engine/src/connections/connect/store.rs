@@ -111,7 +111,7 @@ pub(super) async fn check_limit_in(
         .bind(owner_id)
         .fetch_one(&mut *conn)
         .await?;
-    let (plan_name, limits) = crate::plans::limits_of(conn, &plan_id).await?;
+    let (plan_name, limits) = crate::connections::plans::limits_of(conn, &plan_id).await?;
     let usage = accounts::usage(conn, owner_id).await?;
     match check_connect(&limits, &usage, platform, ConnectKind::New) {
         LimitDecision::Allowed => Ok(()),
@@ -139,7 +139,7 @@ pub(super) async fn check_limit(
     user: &User,
     platform: Platform,
 ) -> Result<(), ConnectError> {
-    let plan = crate::plans::summary_for(&app.db, &user.id, &user.plan_id).await?;
+    let plan = crate::connections::plans::summary_for(&app.db, &user.id, &user.plan_id).await?;
     match check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
         .explain(&plan.plan_name)
     {
