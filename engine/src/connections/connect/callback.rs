@@ -4,8 +4,7 @@
 use super::choose::save_selection;
 use super::error::{is_oauth_code, provider_error, ConnectError, Stage};
 use super::mastodon::mastodon_client;
-use super::store::store;
-use super::store::{connection, reconnect_target};
+use super::store::{connection, reconnect_target, store};
 use crate::connections::oauth_state::{self, StateProblem};
 use crate::identity::users::User;
 use crate::platforms::client::ProviderClient;

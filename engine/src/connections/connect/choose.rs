@@ -2,8 +2,7 @@
 //! offer waits, sealed, for a short time.
 
 use super::error::ConnectError;
-use super::store::connection;
-use super::store::store;
+use super::store::{connection, store};
 use crate::connections::accounts::{self};
 use crate::identity::users::User;
 use crate::platforms::client::{Profile, TokenSet};

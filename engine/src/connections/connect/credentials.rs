@@ -2,8 +2,7 @@
 //! then stored.
 
 use super::error::{url_refused, ConnectError, Stage};
-use super::store::store;
-use super::store::{check_limit, connection, reconnect_target};
+use super::store::{check_limit, connection, reconnect_target, store};
 use crate::identity::users::User;
 use crate::platforms::credentials::{self, Checked, CredentialProblem};
 use crate::platforms::servers;

@@ -91,7 +91,8 @@ pub(super) async fn mastodon_app(
         crate::net::http::MAX_BODY,
     )
     .await
-    .map_err(|e| provider_error(Stage::Register)(e.into()))?;
+    .map_err(ProviderError::from)
+    .map_err(provider_error(Stage::Register))?;
     if !reply.is_success() {
         return Err(provider_error(Stage::Register)(
             crate::platforms::failure::classify_reply(&reply, spec),
