@@ -158,11 +158,11 @@ pub async fn get_credentials_form(
     account: Option<String>,
 ) -> Result<CredentialsForm, AppError> {
     use crate::server_context::{app_state, reject, require_user};
-    use domain::{check_connect, ConnectKind, ConnectMethod, Platform, ReconnectTarget};
+    use domain::{check_connect, ConnectKind, Platform, ReconnectTarget};
     let user = require_user()?;
     let state = app_state()?;
     let platform = Platform::from_slug(&platform)
-        .filter(|p| p.connect_method() == ConnectMethod::Credentials || *p == Platform::Mastodon)
+        .filter(|p| p.connect_method().starts_on_form())
         .ok_or_else(|| reject(AppError::NotFound))?;
     let settings = state.config.providers.get(platform);
     let reconnect = match account.filter(|a| !a.is_empty()) {
@@ -206,7 +206,7 @@ pub async fn get_credentials_form(
         typed_server,
         sandbox_hint: settings
             .sandboxed
-            .then(|| engine::platforms::catalog::sandbox_hint(platform))
+            .then(|| engine::platforms::adapters::adapter(platform).sandbox_hint())
             .flatten(),
         unavailable_reason,
     })

@@ -249,6 +249,7 @@ pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> 
             _ => return format!("{} did not accept what was entered.", platform.display_name()),
         },
         FieldProblem::UsesCredentials => "This platform connects with the form below, not a consent screen.",
+        FieldProblem::UsesConsent => "This platform connects through its consent screen.",
         FieldProblem::NonePicked => "Pick at least one account.",
     };
     text.to_owned()

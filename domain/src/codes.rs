@@ -60,6 +60,8 @@ pub enum FieldProblem {
     Rejected,
     /// A credentials platform was asked to start an OAuth consent.
     UsesCredentials,
+    /// Credentials were posted for a platform that connects through its consent screen.
+    UsesConsent,
     /// Nothing was ticked on the page that offers several accounts.
     NonePicked,
 }

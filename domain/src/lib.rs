@@ -12,7 +12,7 @@ pub mod views;
 pub use codes::{ConnectErrorCode, FieldProblem};
 pub use events::{AuditAction, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
-pub use platform::{ConnectMethod, ExpiryDisplay, Platform};
+pub use platform::{ConnectMethod, CredentialField, ExpiryDisplay, Platform};
 pub use return_path::is_local_path;
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{

@@ -1,8 +1,10 @@
 //! The fourteen platforms Plugboard connects, and the facts about each that the page needs.
 
+use crate::codes::code_text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,11 +30,83 @@ pub enum Platform {
 pub enum ConnectMethod {
     /// Redirect to the provider's consent screen.
     OAuth,
+    /// The person first names the server their account is on; Plugboard registers itself there,
+    /// then redirects to that server's consent screen (Mastodon).
+    OAuthOnTheirServer,
     /// The person types credentials (an app password, a bot token, an API token) that we verify.
     Credentials,
 }
 
-/// Whether the access token's expiry means anything to the person looking at the list.
+impl ConnectMethod {
+    /// Connecting starts on a Plugboard form (credentials, or the server to connect to) rather
+    /// than at the platform.
+    pub const fn starts_on_form(self) -> bool {
+        matches!(
+            self,
+            ConnectMethod::Credentials | ConnectMethod::OAuthOnTheirServer
+        )
+    }
+}
+
+/// One field of a connect form, by the name it is posted under.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum CredentialField {
+    /// A Bluesky handle, email or DID.
+    Identifier,
+    AppPassword,
+    /// The Bluesky server (PDS) the account lives on.
+    PdsUrl,
+    BotToken,
+    /// Where a self-hosted Listmonk runs.
+    BaseUrl,
+    ApiUser,
+    #[strum(serialize = "token")]
+    ApiToken,
+    /// The Mastodon server the account is on.
+    Instance,
+}
+
+code_text!(CredentialField);
+
+impl CredentialField {
+    /// Never sent back to the page, logged or kept anywhere but sealed.
+    pub const fn is_secret(self) -> bool {
+        matches!(
+            self,
+            CredentialField::AppPassword | CredentialField::BotToken | CredentialField::ApiToken
+        )
+    }
+
+    /// A server the person chose: where their credentials will be sent, so it is checked
+    /// against the address guard and never taken from a link.
+    pub const fn is_server(self) -> bool {
+        matches!(
+            self,
+            CredentialField::PdsUrl | CredentialField::BaseUrl | CredentialField::Instance
+        )
+    }
+
+    /// May be left empty (the platform's default server is used).
+    pub const fn is_optional(self) -> bool {
+        matches!(self, CredentialField::PdsUrl)
+    }
+}
+
+/// Whether the access token's expiry means anything to the person looking at the list. It
+/// follows from how the platform's tokens live (`providers.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiryDisplay {
     /// Tokens never expire.
@@ -105,28 +179,30 @@ impl Platform {
             Platform::Bluesky | Platform::Telegram | Platform::Listmonk => {
                 ConnectMethod::Credentials
             }
+            Platform::Mastodon => ConnectMethod::OAuthOnTheirServer,
             _ => ConnectMethod::OAuth,
         }
     }
 
-    pub const fn expiry_display(self) -> ExpiryDisplay {
+    /// What the connect form asks for, in order (empty for a platform that starts at its
+    /// consent screen).
+    pub const fn credential_fields(self) -> &'static [CredentialField] {
+        use CredentialField::*;
         match self {
-            // Page tokens, bot tokens, instance tokens and API tokens do not expire.
-            Platform::Facebook | Platform::Mastodon | Platform::Telegram | Platform::Listmonk => {
-                ExpiryDisplay::Never
-            }
-            // One- and two-hour access tokens backed by a refresh token (Slack only with rotation).
-            Platform::YouTube
-            | Platform::TikTok
-            | Platform::X
-            | Platform::Reddit
-            | Platform::Bluesky
-            | Platform::Slack => ExpiryDisplay::AutoRefreshed,
-            // Thirty- to sixty-day tokens: a lapse needs attention.
-            Platform::LinkedIn | Platform::Threads | Platform::Instagram | Platform::Pinterest => {
-                ExpiryDisplay::Shown
-            }
+            Platform::Bluesky => &[Identifier, AppPassword, PdsUrl],
+            Platform::Telegram => &[BotToken],
+            Platform::Listmonk => &[BaseUrl, ApiUser, ApiToken],
+            Platform::Mastodon => &[Instance],
+            _ => &[],
         }
+    }
+
+    /// The server field of its connect form, if the person may choose one.
+    pub fn server_field(self) -> Option<CredentialField> {
+        self.credential_fields()
+            .iter()
+            .copied()
+            .find(|field| field.is_server())
     }
 
     pub fn from_slug(slug: &str) -> Option<Platform> {
@@ -199,5 +275,30 @@ mod tests {
             credential,
             [Platform::Bluesky, Platform::Telegram, Platform::Listmonk]
         );
+    }
+
+    #[test]
+    fn exactly_the_platforms_that_start_on_a_form_have_fields() {
+        for platform in Platform::ALL {
+            assert_eq!(
+                platform.connect_method().starts_on_form(),
+                !platform.credential_fields().is_empty(),
+                "{platform}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_names_are_the_ones_forms_post() {
+        for field in CredentialField::VARIANTS {
+            assert_eq!(CredentialField::parse(field.as_str()), Some(*field));
+        }
+        assert_eq!(CredentialField::ApiToken.as_str(), "token");
+        assert_eq!(CredentialField::PdsUrl.as_str(), "pds_url");
+        assert_eq!(
+            Platform::Listmonk.server_field(),
+            Some(CredentialField::BaseUrl)
+        );
+        assert_eq!(Platform::Telegram.server_field(), None);
     }
 }

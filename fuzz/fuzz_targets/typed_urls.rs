@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(url) = engine::platforms::credentials::check_base_url(&text, "base_url") {
+    if let Ok(url) = engine::platforms::credentials::check_base_url(&text, domain::CredentialField::BaseUrl) {
         assert!(url.query().is_none() && url.fragment().is_none() && url.username().is_empty());
     }
     if let Ok(url) = engine::connections::connect::instance_url(&text) {

@@ -9,7 +9,7 @@ mod common;
 use chrono::Utc;
 use common::stand_ins::{new_account, Canned, Scripted, EMAIL};
 use common::{Backend, TestApp};
-use domain::Platform;
+use domain::{CredentialField, Platform};
 use engine::connections::accounts::NewAccount;
 use engine::connections::connect::{self, ConnectError, CredentialInput};
 use engine::net::address_guard::{self, UrlRefused, NOT_PUBLIC};
@@ -87,19 +87,17 @@ async fn no_path_reaches_a_server_on_loopback() {
     let base = inside.base.clone();
 
     // Typed: a Bluesky PDS, a Listmonk, a Mastodon instance, a webhook endpoint.
-    let bluesky = CredentialInput::Bluesky {
-        identifier: "ada.bsky.social".into(),
-        app_password: SecretString::from("abcd-efgh-ijkl-mnop".to_owned()),
-        pds_url: Some(base.clone()),
-    };
+    let bluesky = CredentialInput::new(Platform::Bluesky)
+        .with(CredentialField::Identifier, "ada.bsky.social")
+        .with(CredentialField::AppPassword, "abcd-efgh-ijkl-mnop")
+        .with(CredentialField::PdsUrl, base.clone());
     assert!(is_private_refusal(
         connect::connect_credentials(&app.state, &user, bluesky, None).await
     ));
-    let listmonk = CredentialInput::Listmonk {
-        base_url: base.clone(),
-        api_user: "api".into(),
-        token: SecretString::from("token".to_owned()),
-    };
+    let listmonk = CredentialInput::new(Platform::Listmonk)
+        .with(CredentialField::BaseUrl, base.clone())
+        .with(CredentialField::ApiUser, "api")
+        .with(CredentialField::ApiToken, "token");
     assert!(is_private_refusal(
         connect::connect_credentials(&app.state, &user, listmonk, None).await
     ));
@@ -262,17 +260,15 @@ proptest! {
         runtime.block_on(async {
             let (app, user, _inside) = app_and_inside_server().await;
             let url = url_of(address);
-            let bluesky = CredentialInput::Bluesky {
-                identifier: "ada.bsky.social".into(),
-                app_password: SecretString::from("abcd-efgh-ijkl-mnop".to_owned()),
-                pds_url: Some(url.clone()),
-            };
+            let bluesky = CredentialInput::new(Platform::Bluesky)
+                .with(CredentialField::Identifier, "ada.bsky.social")
+                .with(CredentialField::AppPassword, "abcd-efgh-ijkl-mnop")
+                .with(CredentialField::PdsUrl, url.clone());
             assert!(is_private_refusal(connect::connect_credentials(&app.state, &user, bluesky, None).await), "{url} ({kind}) as a PDS");
-            let listmonk = CredentialInput::Listmonk {
-                base_url: url.clone(),
-                api_user: "api".into(),
-                token: SecretString::from("token".to_owned()),
-            };
+            let listmonk = CredentialInput::new(Platform::Listmonk)
+                .with(CredentialField::BaseUrl, url.clone())
+                .with(CredentialField::ApiUser, "api")
+                .with(CredentialField::ApiToken, "token");
             assert!(is_private_refusal(connect::connect_credentials(&app.state, &user, listmonk, None).await), "{url} ({kind}) as a Listmonk");
             assert!(is_private_refusal(connect::start(&app.state, &user, Platform::Mastodon, None, Some(&url)).await), "{url} ({kind}) as an instance");
             assert!(matches!(

@@ -6,7 +6,7 @@ mod common;
 
 use common::stand_ins::{new_account, Canned, Scripted, ScriptedAccount, EMAIL};
 use common::{Backend, TestApp};
-use domain::Platform;
+use domain::{CredentialField, Platform};
 use engine::connections::accounts::NewAccount;
 use engine::connections::connect::{self, ConnectError, CredentialInput};
 use engine::keep_alive::refresh::{self, Outcome};
@@ -110,11 +110,10 @@ async fn a_credentials_check_against_a_server_that_never_stops() {
         Canned::endless("application/json"),
     );
     let (app, user, _) = app_and_person(&[]).await;
-    let input = CredentialInput::Bluesky {
-        identifier: "ada.bsky.social".into(),
-        app_password: SecretString::from("abcd-efgh-ijkl-mnop".to_owned()),
-        pds_url: Some(server.base.clone()),
-    };
+    let input = CredentialInput::new(Platform::Bluesky)
+        .with(CredentialField::Identifier, "ada.bsky.social")
+        .with(CredentialField::AppPassword, "abcd-efgh-ijkl-mnop")
+        .with(CredentialField::PdsUrl, server.base.clone());
     let started = Instant::now();
     let result = connect::connect_credentials(&app.state, &user, input, None).await;
     assert_refused_as_too_large(started, result);

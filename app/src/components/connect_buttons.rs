@@ -29,7 +29,7 @@ fn consent(platform: Platform, account: Option<&str>) -> ConnectAction {
 
 /// What a Connect button does.
 pub fn connect_action(platform: Platform) -> ConnectAction {
-    if platform.connect_method() == ConnectMethod::Credentials || platform == Platform::Mastodon {
+    if platform.connect_method().starts_on_form() {
         ConnectAction::Form(form_page(platform))
     } else {
         consent(platform, None)

@@ -3,7 +3,7 @@ use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
 use crate::notices::credential_error_message;
 use crate::pages::LoadError;
-use domain::{CredentialsForm, Platform};
+use domain::{ConnectMethod, CredentialField, CredentialsForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -72,34 +72,30 @@ pub fn ConnectFormPage() -> impl IntoView {
     }
 }
 
-struct Field {
-    name: &'static str,
+/// How the page presents one field of a connect form.
+struct FieldWords {
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
     hint: &'static str,
-    required: bool,
-    secret: bool,
 }
 
-fn fields(platform: Platform) -> Vec<Field> {
-    match platform {
-        Platform::Bluesky => vec![
-            Field { name: "identifier", label: "Handle or email", kind: "text", autocomplete: "username", hint: "Like you.bsky.social.", required: true, secret: false },
-            Field { name: "app_password", label: "App password", kind: "password", autocomplete: "off", hint: "Create one in Bluesky: Settings → Privacy and security → App passwords. It looks like xxxx-xxxx-xxxx-xxxx.", required: true, secret: true },
-            Field { name: "pds_url", label: "Server (PDS)", kind: "url", autocomplete: "url", hint: "Leave as it is unless you host your own Bluesky server.", required: false, secret: false },
-        ],
-        Platform::Telegram => vec![
-            Field { name: "bot_token", label: "Bot token", kind: "password", autocomplete: "off", hint: "From @BotFather in Telegram: /newbot, or /token for an existing bot. Add the bot to your channel as an admin.", required: true, secret: true },
-        ],
-        Platform::Listmonk => vec![
-            Field { name: "base_url", label: "Listmonk address", kind: "url", autocomplete: "url", hint: "Where your Listmonk runs, like https://lists.example.com.", required: true, secret: false },
-            Field { name: "api_user", label: "API user", kind: "text", autocomplete: "off", hint: "Listmonk: Admin → Users → New API user.", required: true, secret: false },
-            Field { name: "token", label: "API token", kind: "password", autocomplete: "off", hint: "Shown once when you create the API user.", required: true, secret: true },
-        ],
-        _ => vec![
-            Field { name: "instance", label: "Your instance", kind: "text", autocomplete: "url", hint: "The server your account is on, like mastodon.social or fosstodon.org.", required: true, secret: false },
-        ],
+fn field_words(field: CredentialField) -> FieldWords {
+    let words = |label, kind, autocomplete, hint| FieldWords {
+        label,
+        kind,
+        autocomplete,
+        hint,
+    };
+    match field {
+        CredentialField::Identifier => words("Handle or email", "text", "username", "Like you.bsky.social."),
+        CredentialField::AppPassword => words("App password", "password", "off", "Create one in Bluesky: Settings → Privacy and security → App passwords. It looks like xxxx-xxxx-xxxx-xxxx."),
+        CredentialField::PdsUrl => words("Server (PDS)", "url", "url", "Leave as it is unless you host your own Bluesky server."),
+        CredentialField::BotToken => words("Bot token", "password", "off", "From @BotFather in Telegram: /newbot, or /token for an existing bot. Add the bot to your channel as an admin."),
+        CredentialField::BaseUrl => words("Listmonk address", "url", "url", "Where your Listmonk runs, like https://lists.example.com."),
+        CredentialField::ApiUser => words("API user", "text", "off", "Listmonk: Admin → Users → New API user."),
+        CredentialField::ApiToken => words("API token", "password", "off", "Shown once when you create the API user."),
+        CredentialField::Instance => words("Your instance", "text", "url", "The server your account is on, like mastodon.social or fosstodon.org."),
     }
 }
 
@@ -107,9 +103,9 @@ fn fields(platform: Platform) -> Vec<Field> {
 fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView {
     let platform = form.platform;
     let name = platform.display_name();
-    let is_mastodon = platform == Platform::Mastodon;
-    let action = if is_mastodon {
-        "/api/v1/auth/mastodon/connect".to_owned()
+    let on_their_server = platform.connect_method() == ConnectMethod::OAuthOnTheirServer;
+    let action = if on_their_server {
+        format!("/api/v1/auth/{}/connect", platform.slug())
     } else {
         format!("/api/v1/auth/{}/credentials", platform.slug())
     };
@@ -126,34 +122,39 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
         .clone()
         .or_else(|| form.default_server.clone())
         .unwrap_or_default();
-    let inputs = fields(platform)
-        .into_iter()
-        .map(|field| {
-            let error = (returned.field == field.name && !returned.error.is_empty())
-                .then(|| credential_error_message(field.name, &returned.error, platform));
-            let value = match field.name {
-                _ if field.secret => String::new(),
-                "pds_url" | "base_url" | "instance" => server.clone(),
-                name => returned.value(name).unwrap_or_default(),
+    let inputs = platform
+        .credential_fields()
+        .iter()
+        .map(|&field| {
+            let name = field.as_str();
+            let words = field_words(field);
+            let error = (returned.field == name && !returned.error.is_empty())
+                .then(|| credential_error_message(name, &returned.error, platform));
+            let value = if field.is_secret() {
+                String::new()
+            } else if field.is_server() {
+                server.clone()
+            } else {
+                returned.value(name).unwrap_or_default()
             };
-            let hint_id = format!("{}-hint", field.name);
-            let error_id = format!("{}-error", field.name);
+            let hint_id = format!("{name}-hint");
+            let error_id = format!("{name}-error");
             let described_by = if error.is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() };
             view! {
                 <label>
-                    {field.label}
+                    {words.label}
                     <input
-                        type=field.kind
-                        name=field.name
+                        type=words.kind
+                        name=name
                         value=value
-                        autocomplete=field.autocomplete
-                        required=field.required
+                        autocomplete=words.autocomplete
+                        required=!field.is_optional()
                         spellcheck="false"
                         aria-describedby=described_by
                         aria-invalid=error.is_some().then_some("true")
                     />
                 </label>
-                <p class="hint" id=hint_id>{field.hint}</p>
+                <p class="hint" id=hint_id>{words.hint}</p>
                 {error.map(|message| view! { <p class="form-error" id=error_id role="alert">{message}</p> })}
             }
         })
@@ -163,7 +164,7 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
         <div class="page-heading">
             <h1>{heading}</h1>
             <p>
-                {if is_mastodon {
+                {if on_their_server {
                     "Plugboard registers itself with your instance, then sends you there to approve."
                 } else {
                     "Plugboard checks these with the platform before it stores anything, and keeps them encrypted."

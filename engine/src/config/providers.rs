@@ -3,9 +3,9 @@
 
 use super::ConfigError;
 use crate::platforms::catalog::{
-    env_prefix, sandbox_url, specs, Kind, ProviderSettings, Providers, SANDBOX_CLIENT_SECRET,
+    env_prefix, sandbox_url, specs, ProviderSettings, Providers, SANDBOX_CLIENT_SECRET,
 };
-use domain::Platform;
+use domain::ConnectMethod;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use url::Url;
@@ -21,9 +21,13 @@ impl Providers {
             let env = env_prefix(platform);
             let var = |name: &str| lookup(&format!("{env}_{name}"));
             let client_id = var("CLIENT_ID");
-            let configured = match spec.kind {
-                Kind::Oauth2 if platform != Platform::Mastodon => client_id.is_some(),
-                _ => var("API_URL").is_some(),
+            // A platform with one client is set up by its client id; one that registers on
+            // each server, or takes credentials, by a server of its own.
+            let configured = match platform.connect_method() {
+                ConnectMethod::OAuth => client_id.is_some(),
+                ConnectMethod::OAuthOnTheirServer | ConnectMethod::Credentials => {
+                    var("API_URL").is_some()
+                }
             };
             let sandboxed = sandbox && !configured;
             let url =
@@ -80,6 +84,7 @@ fn check_url(setting: &str, value: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::Platform;
     use std::collections::HashMap;
 
     fn providers(vars: &[(&str, &str)], sandbox: bool) -> Result<Providers, ConfigError> {

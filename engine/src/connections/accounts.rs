@@ -1,5 +1,7 @@
 //! Connected accounts: one row per (owner, platform, platform account id).
 
+use crate::platforms::adapters::{adapter, KnownAccount};
+use crate::platforms::catalog::spec;
 use crate::storage::crypto::SecretBox;
 use crate::storage::db::{flag, from_millis, get_flag, new_id, to_millis, Db};
 use chrono::{DateTime, Utc};
@@ -112,32 +114,38 @@ impl AccountRecord {
         self.metadata.get("demo").and_then(Value::as_bool) == Some(true)
     }
 
+    /// The account as the platform's adapter sees it.
+    pub fn known(&self) -> KnownAccount<'_> {
+        KnownAccount {
+            id: &self.id,
+            platform: self.platform,
+            platform_account_id: &self.platform_account_id,
+            username: &self.username,
+            metadata: &self.metadata,
+        }
+    }
+
     /// What the connections list shows for this row at `now`.
     pub fn view(&self, now: DateTime<Utc>) -> ConnectedAccount {
-        let creator = |key: &str| {
-            (self.platform == Platform::TikTok)
-                .then(|| self.metadata.pointer(&format!("/tiktok_creator/{key}")))
-                .flatten()
-                .and_then(Value::as_str)
-                .filter(|text| !text.trim().is_empty())
-                .map(str::to_owned)
-        };
-        ConnectedAccount {
+        let mut shown = ConnectedAccount {
             id: self.id.clone(),
             platform: self.platform,
-            username: creator("creator_username").unwrap_or_else(|| self.username.clone()),
-            display_name: creator("creator_nickname").or_else(|| self.display_name.clone()),
-            // Telegram's avatar URL carries the bot token: Plugboard serves it through a proxy.
-            profile_image_url: if self.platform == Platform::Telegram {
-                Some(format!("/api/v1/accounts/{}/avatar", self.id))
-            } else {
-                self.profile_image_url.clone()
-            },
-            status: token_status(self.token_status, self.token_expires_at, self.platform, now),
-            is_x_premium: self.platform == Platform::X && self.is_twitter_premium,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            profile_image_url: self.profile_image_url.clone(),
+            status: token_status(
+                self.token_status,
+                self.token_expires_at,
+                spec(self.platform).expiry_display(),
+                now,
+            ),
+            // Only a profile that states a subscription (X's) ever sets it.
+            is_x_premium: self.is_twitter_premium,
             refreshed_at: self.last_refreshed_at,
             history: Vec::new(),
-        }
+        };
+        adapter(self.platform).shown(self.known(), &mut shown);
+        shown
     }
 }
 

@@ -8,7 +8,7 @@ use crate::storage::db::{new_id, Db};
 use chrono::{Duration, Utc};
 use domain::{Platform, StoredTokenStatus};
 use secrecy::SecretString;
-use serde_json::json;
+use serde_json::{json, Value};
 
 struct Showcase {
     platform: Platform,
@@ -17,6 +17,8 @@ struct Showcase {
     expires_in: Option<Duration>,
     status: StoredTokenStatus,
     premium: bool,
+    /// What the platform's adapter keeps beside the account (TikTok's creator names).
+    kept: &'static str,
 }
 
 const SHOWCASE: [Showcase; 6] = [
@@ -27,6 +29,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: Some(Duration::hours(2)),
         status: StoredTokenStatus::Active,
         premium: true,
+        kept: "{}",
     },
     Showcase {
         platform: Platform::Threads,
@@ -35,6 +38,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: Some(Duration::days(3)),
         status: StoredTokenStatus::Active,
         premium: false,
+        kept: "{}",
     },
     Showcase {
         platform: Platform::LinkedIn,
@@ -43,6 +47,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: Some(Duration::days(-2)),
         status: StoredTokenStatus::Active,
         premium: false,
+        kept: "{}",
     },
     Showcase {
         platform: Platform::YouTube,
@@ -51,6 +56,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: Some(Duration::hours(1)),
         status: StoredTokenStatus::NeedsReconnect,
         premium: false,
+        kept: "{}",
     },
     Showcase {
         platform: Platform::TikTok,
@@ -59,6 +65,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: Some(Duration::hours(2)),
         status: StoredTokenStatus::Active,
         premium: false,
+        kept: r#"{"tiktok_creator": {"creator_username": "ada.makes", "creator_nickname": "Ada Makes Things"}}"#,
     },
     Showcase {
         platform: Platform::Mastodon,
@@ -67,6 +74,7 @@ const SHOWCASE: [Showcase; 6] = [
         expires_in: None,
         status: StoredTokenStatus::Active,
         premium: false,
+        kept: "{}",
     },
 ];
 
@@ -97,10 +105,11 @@ pub async fn seed(
                 extra_secret: None,
                 granted_scopes: None,
                 next_refresh_at: None,
-                metadata: if show.platform == Platform::TikTok {
-                    json!({"demo": true, "tiktok_creator": {"creator_username": "ada.makes", "creator_nickname": "Ada Makes Things"}})
-                } else {
-                    json!({"demo": true})
+                metadata: {
+                    let mut kept: Value =
+                        serde_json::from_str(show.kept).expect("a showcase's metadata is JSON");
+                    kept["demo"] = json!(true);
+                    kept
                 },
             },
             None => {

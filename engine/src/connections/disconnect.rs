@@ -6,13 +6,14 @@
 use crate::connections::accounts::{self, AccountRecord};
 use crate::events::audit;
 use crate::events::webhooks;
+use crate::platforms::adapters::adapter;
 use crate::platforms::catalog::ProviderSettings;
 use crate::platforms::failure::ProviderError;
 use crate::{posts, AppState};
 use chrono::Utc;
 use domain::AuditAction;
 use domain::WebhookEvent;
-use domain::{DisconnectPreview, Platform};
+use domain::{ConnectMethod, DisconnectPreview, Platform};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -137,8 +138,10 @@ pub async fn disconnect(
     .await?;
     tx.commit().await?;
 
-    if let (Platform::Bluesky, Some(refresh)) = (record.platform, refresh.as_ref()) {
-        end_bluesky_session(app, &record, refresh).await;
+    if let Some(refresh) = refresh.as_ref() {
+        adapter(record.platform)
+            .end_session(app, record.known(), refresh)
+            .await;
     }
     let settings = app.config.providers.get(record.platform);
     let revocation = match access {
@@ -165,23 +168,6 @@ pub async fn disconnect(
     }))
 }
 
-/// Ends Plugboard's Bluesky session, best effort: the account is gone whatever the PDS says.
-async fn end_bluesky_session(app: &AppState, record: &AccountRecord, refresh: &SecretString) {
-    let settings = app.config.providers.get(Platform::Bluesky);
-    let pds = record
-        .metadata
-        .get("pds_url")
-        .and_then(Value::as_str)
-        .unwrap_or(&settings.api_url);
-    let ended = match crate::platforms::servers::http_for_stored_url(app, settings, pds).await {
-        Ok(http) => crate::platforms::credentials::bluesky_end_session(&http, pds, refresh).await,
-        Err(error) => Err(error),
-    };
-    if let Err(error) = ended {
-        tracing::warn!(account_id = %record.id, error = %error, "ending the Bluesky session failed; the account is disconnected");
-    }
-}
-
 async fn revoke(
     app: &AppState,
     record: &AccountRecord,
@@ -190,8 +176,8 @@ async fn revoke(
 ) -> Result<(), ProviderError> {
     let instance = record.metadata.get("instance_url").and_then(Value::as_str);
     let client = match instance {
-        Some(instance) if record.platform == Platform::Mastodon => {
-            crate::connections::connect::mastodon_client(app, instance)
+        Some(instance) if record.platform.connect_method() == ConnectMethod::OAuthOnTheirServer => {
+            crate::connections::connect::client_on_their_server(app, record.platform, instance)
                 .await
                 .map_err(|error| {
                     ProviderError::unexpected(

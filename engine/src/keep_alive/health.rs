@@ -7,22 +7,20 @@
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
 use crate::keep_alive::refresh::{self, Outcome};
 use crate::lifecycle::isolated;
-use crate::net::http::{send_capped, MAX_BODY};
+use crate::platforms::adapters::adapter;
 use crate::platforms::catalog;
-use crate::platforms::client::{text_at, ProviderClient};
-use crate::platforms::failure::{classify_reply, FailureKind, ProviderError};
+use crate::platforms::client::ProviderClient;
+use crate::platforms::failure::{FailureKind, ProviderError};
 use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{Duration, Utc};
-use domain::{ExpiryDisplay, Platform, StoredTokenStatus};
-use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use domain::{ExpiryDisplay, StoredTokenStatus};
+use secrecy::SecretString;
+use serde_json::Value;
 use std::time::Instant;
 
 /// Checks for one owner run this many calls at once (the process-wide limit also applies).
 const PER_OWNER: usize = 4;
-/// Creator info is fetched again after this long.
-const CREATOR_INFO_MAX_AGE: Duration = Duration::hours(1);
 
 /// What one account's health check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,89 +190,9 @@ async fn who_am_i(
     record: &AccountRecord,
     token: &SecretString,
 ) -> Result<Value, ProviderError> {
-    let settings = app.config.providers.get(record.platform);
-    let meta = |key: &str| {
-        record
-            .metadata
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let get = |request: reqwest::RequestBuilder| async move {
-        let reply = send_capped(request, MAX_BODY).await?;
-        let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-        let refused_in_body = body.get("ok") == Some(&Value::Bool(false));
-        if !reply.is_success() || refused_in_body {
-            return Err(classify_reply(&reply, settings.spec()));
-        }
-        Ok(body)
-    };
-    let (body, identity) = match record.platform {
-        Platform::Telegram => {
-            let body = get(app.http.get(format!(
-                "{}/bot{}/getMe",
-                settings.api_url.trim_end_matches('/'),
-                token.expose_secret()
-            )))
-            .await?;
-            let identity = text_at(&body, "/result/id");
-            (body, identity)
-        }
-        Platform::Listmonk => {
-            let base = meta("base_url").unwrap_or_default();
-            let user = meta("api_user").unwrap_or_default();
-            let http = crate::platforms::servers::http_for_stored_url(app, settings, &base).await?;
-            let body = get(http.get(format!("{base}/api/lists?per_page=1")).header(
-                reqwest::header::AUTHORIZATION,
-                format!("token {user}:{}", token.expose_secret()),
-            ))
-            .await?;
-            // Listmonk's answer names no user: a page of lists is the proof.
-            let identity = body
-                .pointer("/data/results")
-                .is_some_and(Value::is_array)
-                .then(|| record.platform_account_id.clone());
-            (body, identity)
-        }
-        Platform::Bluesky => {
-            let pds = meta("pds_url").unwrap_or_else(|| settings.api_url.clone());
-            let http = crate::platforms::servers::http_for_stored_url(app, settings, &pds).await?;
-            let body = get(http
-                .get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
-                .query(&[("actor", record.platform_account_id.as_str())])
-                .bearer_auth(token.expose_secret()))
-            .await?;
-            let identity = text_at(&body, "/did");
-            (body, identity)
-        }
-        _ => {
-            let mut client = app.provider_client(record.platform);
-            if let Some(instance) = meta("instance_url") {
-                let http = crate::platforms::servers::http_for_stored_url(app, settings, &instance)
-                    .await?;
-                client = client.with_api_url(&instance).with_http(http);
-            }
-            let path = settings
-                .spec()
-                .verify_path
-                .clone()
-                .or_else(|| settings.spec().profile.as_ref().map(|p| p.path.clone()))
-                .unwrap_or_default();
-            let body = client.get_json(&path, token).await?;
-            // TikTok wraps every answer in `error.code`, `ok` on success.
-            if let Some(code) = body.pointer("/error/code").and_then(Value::as_str) {
-                if code != "ok" {
-                    return Err(crate::platforms::failure::classify(
-                        200,
-                        &body.to_string(),
-                        &settings.spec().revoked,
-                    ));
-                }
-            }
-            let identity = client.profile_of(&body).map(|p| p.platform_account_id);
-            (body, identity)
-        }
-    };
+    let (body, identity) = adapter(record.platform)
+        .who_am_i(app, record.known(), token)
+        .await?;
     match identity {
         Some(id) if id == record.platform_account_id => Ok(body),
         Some(_) => Err(ProviderError::unexpected(
@@ -286,7 +204,8 @@ async fn who_am_i(
     }
 }
 
-/// Keeps what the profile says up to date: X Premium, the name and picture, TikTok creator info.
+/// Keeps what the profile says up to date (a subscription the profile states, X Premium), and
+/// whatever the platform's adapter keeps after a check (TikTok's creator names).
 async fn apply_profile(
     app: &AppState,
     record: &AccountRecord,
@@ -294,8 +213,13 @@ async fn apply_profile(
     token: &SecretString,
 ) -> Result<(), sqlx::Error> {
     let settings = app.config.providers.get(record.platform);
-    let client = ProviderClient::new(settings, app.http.clone(), String::new());
-    if record.platform == Platform::X {
+    let states_subscription = settings
+        .spec()
+        .profile
+        .as_ref()
+        .is_some_and(|profile| profile.premium.is_some());
+    if states_subscription {
+        let client = ProviderClient::new(settings, app.http.clone(), String::new());
         if let Some(profile) = client.profile_of(body) {
             if profile.is_premium != record.is_twitter_premium {
                 sqlx::query("UPDATE connected_accounts SET is_twitter_premium = $1 WHERE id = $2")
@@ -306,68 +230,23 @@ async fn apply_profile(
             }
         }
     }
-    if record.platform == Platform::TikTok {
-        refresh_creator_info(app, record, token).await?;
-    }
-    Ok(())
-}
-
-/// TikTok's creator nickname and username, cached an hour, within TikTok's rate limit.
-async fn refresh_creator_info(
-    app: &AppState,
-    record: &AccountRecord,
-    token: &SecretString,
-) -> Result<(), sqlx::Error> {
-    let fetched_at = record
-        .metadata
-        .pointer("/tiktok_creator/fetched_at")
-        .and_then(Value::as_i64)
-        .map(crate::storage::db::from_millis);
-    if fetched_at.is_some_and(|at| Utc::now() - at < CREATOR_INFO_MAX_AGE)
-        || !app.health.creator_info_allowed(&record.id)
+    if let Some(metadata) = adapter(record.platform)
+        .after_check(app, record.known(), token)
+        .await
     {
-        return Ok(());
+        sqlx::query("UPDATE connected_accounts SET metadata = $1 WHERE id = $2")
+            .bind(metadata.to_string())
+            .bind(&record.id)
+            .execute(app.db.pool())
+            .await?;
     }
-    let settings = app.config.providers.get(Platform::TikTok);
-    let request = app
-        .http
-        .post(format!(
-            "{}/v2/post/publish/creator_info/query/",
-            settings.api_url.trim_end_matches('/')
-        ))
-        .bearer_auth(token.expose_secret())
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/json; charset=UTF-8",
-        );
-    let Ok(reply) = send_capped(request, MAX_BODY).await else {
-        return Ok(());
-    };
-    let Ok(body) = serde_json::from_slice::<Value>(&reply.body) else {
-        return Ok(());
-    };
-    if body.pointer("/error/code").and_then(Value::as_str) != Some("ok") {
-        tracing::info!(account_id = %record.id, code = ?body.pointer("/error/code"), "TikTok creator info unavailable");
-        return Ok(());
-    }
-    let mut metadata = record.metadata.clone();
-    metadata["tiktok_creator"] = json!({
-        "creator_username": text_at(&body, "/data/creator_username"),
-        "creator_nickname": text_at(&body, "/data/creator_nickname"),
-        "fetched_at": to_millis(Utc::now()),
-    });
-    sqlx::query("UPDATE connected_accounts SET metadata = $1 WHERE id = $2")
-        .bind(metadata.to_string())
-        .bind(&record.id)
-        .execute(app.db.pool())
-        .await?;
     Ok(())
 }
 
 /// A token that cannot be refreshed and whose expiry passed is stored as expired.
 async fn mark_expired_if_lapsed(app: &AppState, record: &AccountRecord) -> Result<(), sqlx::Error> {
     let lapsed = record.token_expires_at.is_some_and(|at| at <= Utc::now())
-        && record.platform.expiry_display() == ExpiryDisplay::Shown
+        && catalog::spec(record.platform).expiry_display() == ExpiryDisplay::Shown
         && record.token_status == StoredTokenStatus::Active;
     if lapsed {
         sqlx::query("UPDATE connected_accounts SET token_status = $2 WHERE id = $1 AND token_status = $3 AND next_refresh_at IS NULL")

@@ -39,7 +39,7 @@ impl HealthChecks {
     }
 
     /// Whether one more creator_info call for this account fits TikTok's per-minute limit.
-    pub(super) fn creator_info_allowed(&self, account_id: &str) -> bool {
+    pub(crate) fn creator_info_allowed(&self, account_id: &str) -> bool {
         let mut calls = self.creator_info_calls.lock().expect("health lock");
         let now = Instant::now();
         // Forget accounts with no call in the last minute, so the map stays as small as the

@@ -8,9 +8,9 @@
 
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
 use crate::events::webhooks;
+use crate::platforms::adapters::adapter;
 use crate::platforms::catalog::{self, RefreshStyle};
 use crate::platforms::client::TokenSet;
-use crate::platforms::credentials;
 use crate::platforms::failure::{FailureKind, ProviderError};
 use crate::schedule::{after, refresh_retry_delay, MIN_SPACING};
 use crate::storage::db::{flag, to_millis};
@@ -20,7 +20,7 @@ use domain::AuditAction;
 use domain::StoredTokenStatus;
 use domain::WebhookEvent;
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Row;
 use std::sync::OnceLock;
 
@@ -333,16 +333,11 @@ async fn call_platform(
     let settings = app.config.providers.get(record.platform);
     match settings.spec().refresh {
         RefreshStyle::None => None,
-        RefreshStyle::BlueskySession => {
-            let refresh = refresh?;
-            let pds = record
-                .metadata
-                .get("pds_url")
-                .and_then(Value::as_str)
-                .unwrap_or(&settings.api_url)
-                .to_owned();
-            Some(credentials::bluesky_session(app, &pds, &record.username, refresh, extra).await)
-        }
+        RefreshStyle::Session => Some(
+            adapter(record.platform)
+                .renew_session(app, record.known(), refresh?, extra)
+                .await,
+        ),
         _ => {
             let client = app.provider_client(record.platform);
             client.refresh(access, refresh).await

@@ -3,7 +3,7 @@
 
 use crate::schedule::refresh_due_at;
 use chrono::{DateTime, Utc};
-use domain::Platform;
+use domain::{ConnectMethod, ExpiryDisplay, Platform};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,28 +20,6 @@ pub const SANDBOX_BLUESKY_APP_PASSWORD: &str = "sbox-sbox-sbox-sbox";
 pub const SANDBOX_TELEGRAM_BOT_TOKEN: &str = "7000000001:sandbox-token-AAAAAAAAAAAAAAAAAAAAAAA";
 pub const SANDBOX_LISTMONK_API_USER: &str = "plugboard";
 pub const SANDBOX_LISTMONK_TOKEN: &str = "sandbox-listmonk-token";
-
-/// How to get through the sandbox's stand-in for a credentials platform.
-pub fn sandbox_hint(platform: Platform) -> Option<String> {
-    match platform {
-        Platform::Bluesky => Some(format!(
-            "Sandbox: any handle (like ada.bsky.social) with the app password {SANDBOX_BLUESKY_APP_PASSWORD}."
-        )),
-        Platform::Telegram => Some(format!("Sandbox: the bot token {SANDBOX_TELEGRAM_BOT_TOKEN}.")),
-        Platform::Listmonk => Some(format!(
-            "Sandbox: the server already filled in, API user {SANDBOX_LISTMONK_API_USER}, token {SANDBOX_LISTMONK_TOKEN}."
-        )),
-        Platform::Mastodon => Some("Sandbox: the instance already filled in answers like Mastodon.".to_owned()),
-        _ => None,
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Oauth2,
-    Credentials,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -99,7 +77,9 @@ pub enum ApiAuth {
 pub enum Exchange {
     #[default]
     None,
-    MetaLongLived,
+    /// The code's short-lived token is traded for a long-lived one (`exchange_grant` at
+    /// `exchange_path`, the token as `exchange_token_param`).
+    LongLived,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -107,9 +87,12 @@ pub enum Exchange {
 pub enum RefreshStyle {
     #[default]
     None,
+    /// The OAuth `refresh_token` grant.
     RefreshToken,
-    MetaRefresh,
-    BlueskySession,
+    /// The long-lived access token renews itself (`refresh_grant` at `refresh_path`).
+    CurrentToken,
+    /// The platform's own session refresh, in its adapter.
+    Session,
 }
 
 /// How a platform says when its rate limit resets, besides `Retry-After` (read on a 429 only).
@@ -171,6 +154,9 @@ pub struct ProfileSpec {
     pub list: Option<String>,
     /// Joined with `:` when there are several (a Slack user is unique within a team).
     pub id: Vec<String>,
+    /// The id is unique only on its own server (Mastodon): the server is part of who it is.
+    #[serde(default)]
+    pub id_includes_server: bool,
     pub username: String,
     pub display_name: Option<String>,
     pub avatar: Option<String>,
@@ -189,7 +175,6 @@ pub struct ProfileSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSpec {
-    pub kind: Kind,
     pub authorize_url: Option<String>,
     pub token_url: Option<String>,
     pub api_url: String,
@@ -219,6 +204,8 @@ pub struct ProviderSpec {
     pub exchange: Exchange,
     pub exchange_path: Option<String>,
     pub exchange_grant: Option<String>,
+    #[serde(default = "access_token_param")]
+    pub exchange_token_param: String,
     #[serde(default)]
     pub refresh: RefreshStyle,
     pub refresh_path: Option<String>,
@@ -251,6 +238,18 @@ impl ProviderSpec {
     pub fn refreshed_pointers(&self) -> &TokenPointers {
         self.refreshed.as_ref().unwrap_or(&self.token)
     }
+
+    /// Whether the list shows when the token lapses: never for tokens that do not expire, nor
+    /// for short ones Plugboard renews on its own (their expiry is noise); for tokens that live
+    /// a day or more, a lapse needs attention.
+    pub fn expiry_display(&self) -> ExpiryDisplay {
+        const SHORT_LIVED_SECS: u64 = 24 * 60 * 60;
+        match (self.refresh, self.default_access_ttl_secs) {
+            (RefreshStyle::None, _) | (_, None) => ExpiryDisplay::Never,
+            (_, Some(ttl)) if ttl < SHORT_LIVED_SECS => ExpiryDisplay::AutoRefreshed,
+            _ => ExpiryDisplay::Shown,
+        }
+    }
 }
 
 fn space() -> String {
@@ -261,6 +260,9 @@ fn scope() -> String {
 }
 fn client_id() -> String {
     "client_id".into()
+}
+fn access_token_param() -> String {
+    "access_token".into()
 }
 
 /// Every platform's description, parsed once from `providers.toml`.
@@ -309,8 +311,7 @@ impl ProviderSettings {
 
     /// OAuth platforms need a client id; Mastodon registers one per instance.
     pub fn unavailable_reason(&self) -> Option<String> {
-        let spec = self.spec();
-        let needs_client = spec.kind == Kind::Oauth2 && self.platform != Platform::Mastodon;
+        let needs_client = self.platform.connect_method() == ConnectMethod::OAuth;
         let env = env_prefix(self.platform);
         (needs_client && self.client_id.is_none()).then(|| {
             format!(
@@ -400,8 +401,8 @@ pub fn next_refresh_for(
     let style = spec(platform).refresh;
     let refreshable = match style {
         RefreshStyle::None => false,
-        RefreshStyle::RefreshToken | RefreshStyle::BlueskySession => has_refresh_token,
-        RefreshStyle::MetaRefresh => true,
+        RefreshStyle::RefreshToken | RefreshStyle::Session => has_refresh_token,
+        RefreshStyle::CurrentToken => true,
     };
     match (refreshable, expires_at) {
         (true, Some(expires_at)) => Some(refresh_due_at(issued_at, expires_at)),
@@ -417,12 +418,7 @@ mod tests {
     fn every_platform_is_described_and_consistent() {
         for platform in Platform::ALL {
             let spec = spec(platform);
-            assert_eq!(
-                spec.kind == Kind::Credentials,
-                platform.connect_method() == domain::ConnectMethod::Credentials,
-                "{platform}"
-            );
-            if spec.kind == Kind::Oauth2 {
+            if platform.connect_method() != ConnectMethod::Credentials {
                 assert!(
                     spec.authorize_url.is_some() && spec.token_url.is_some(),
                     "{platform}"
@@ -437,13 +433,13 @@ mod tests {
                     "{platform}"
                 );
             }
-            if spec.exchange == Exchange::MetaLongLived {
+            if spec.exchange == Exchange::LongLived {
                 assert!(
                     spec.exchange_path.is_some() && spec.exchange_grant.is_some(),
                     "{platform}"
                 );
             }
-            if spec.refresh == RefreshStyle::MetaRefresh {
+            if spec.refresh == RefreshStyle::CurrentToken {
                 assert!(
                     spec.refresh_path.is_some() && spec.refresh_grant.is_some(),
                     "{platform}"
@@ -472,8 +468,19 @@ mod tests {
             spec(Platform::X).pkce && spec(Platform::X).scopes.contains(&"offline.access".into())
         );
         assert!(!spec(Platform::LinkedIn).pkce);
-        assert_eq!(spec(Platform::Threads).exchange, Exchange::MetaLongLived);
-        assert_eq!(spec(Platform::Instagram).refresh, RefreshStyle::MetaRefresh);
+        assert_eq!(spec(Platform::Threads).exchange, Exchange::LongLived);
+        assert_eq!(
+            spec(Platform::Instagram).refresh,
+            RefreshStyle::CurrentToken
+        );
+        assert_eq!(
+            spec(Platform::Facebook).exchange_token_param,
+            "fb_exchange_token"
+        );
+        assert!(spec(Platform::Mastodon)
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.id_includes_server));
     }
 
     #[test]
@@ -533,5 +540,46 @@ mod tests {
         ] {
             assert!(!platform_refreshes(platform), "{platform}");
         }
+    }
+
+    #[test]
+    fn the_list_shows_expiry_only_for_long_lived_tokens() {
+        let shown = |platforms: &[Platform], expected: ExpiryDisplay| {
+            for platform in platforms {
+                assert_eq!(spec(*platform).expiry_display(), expected, "{platform}");
+            }
+        };
+        // Page tokens, bot tokens, instance tokens and API tokens do not expire.
+        shown(
+            &[
+                Platform::Facebook,
+                Platform::Mastodon,
+                Platform::Telegram,
+                Platform::Listmonk,
+            ],
+            ExpiryDisplay::Never,
+        );
+        // One- to twelve-hour access tokens backed by a refresh token.
+        shown(
+            &[
+                Platform::YouTube,
+                Platform::TikTok,
+                Platform::X,
+                Platform::Reddit,
+                Platform::Bluesky,
+                Platform::Slack,
+            ],
+            ExpiryDisplay::AutoRefreshed,
+        );
+        // Thirty- to sixty-day tokens: a lapse needs attention.
+        shown(
+            &[
+                Platform::LinkedIn,
+                Platform::Threads,
+                Platform::Instagram,
+                Platform::Pinterest,
+            ],
+            ExpiryDisplay::Shown,
+        );
     }
 }

@@ -184,7 +184,7 @@ impl ProviderClient {
         let tokens = self.token_set(&body, &self.spec.token)?;
         match self.spec.exchange {
             Exchange::None => Ok(tokens),
-            Exchange::MetaLongLived => self.long_lived(&tokens.access_token).await,
+            Exchange::LongLived => self.long_lived(&tokens.access_token).await,
         }
     }
 
@@ -202,14 +202,7 @@ impl ProviderClient {
             )
             .append_pair("client_id", &self.client_id)
             .append_pair("client_secret", self.secret())
-            .append_pair(
-                if self.platform == Platform::Facebook {
-                    "fb_exchange_token"
-                } else {
-                    "access_token"
-                },
-                short_lived.expose_secret(),
-            );
+            .append_pair(&self.spec.exchange_token_param, short_lived.expose_secret());
         let body = self.send(self.http.get(url)).await?;
         self.token_set(&body, &self.spec.token)
     }
@@ -233,7 +226,7 @@ impl ProviderClient {
                 }
                 .await,
             ),
-            (RefreshStyle::MetaRefresh, _) => Some(
+            (RefreshStyle::CurrentToken, _) => Some(
                 async {
                     let mut url = self.api(
                         self.spec
@@ -270,6 +263,20 @@ impl ProviderClient {
         self.profiles_in(&body)
     }
 
+    /// A refusal stated in a successful answer's body (`ok: false`, or an error code other than
+    /// the platform's "ok"), as the profile description says where to look.
+    pub fn refusal_in(&self, body: &Value) -> Option<ProviderError> {
+        let spec = self.spec.profile.as_ref()?;
+        if let Some(ok) = &spec.ok {
+            if body.pointer(ok).and_then(Value::as_bool) == Some(false) {
+                return Some(self.body_error(body, spec.error.as_deref()));
+            }
+        }
+        let (pointer, ok_code) = (spec.error_code.as_ref()?, spec.ok_code.as_ref()?);
+        let code = body.pointer(pointer).and_then(Value::as_str)?;
+        (code != ok_code).then(|| classify(200, &body.to_string(), &self.spec.revoked))
+    }
+
     /// The profiles in an answer of the profile path: one, or several for platforms with a
     /// `list`; an error when the answer refuses or names nobody.
     pub fn profiles_in(&self, body: &Value) -> Result<Vec<Profile>, ProviderError> {
@@ -278,17 +285,8 @@ impl ProviderClient {
             .profile
             .as_ref()
             .ok_or_else(|| ProviderError::unexpected("no profile description"))?;
-        if let Some(ok) = &spec.ok {
-            if body.pointer(ok).and_then(Value::as_bool) == Some(false) {
-                return Err(self.body_error(body, spec.error.as_deref()));
-            }
-        }
-        if let (Some(pointer), Some(ok_code)) = (&spec.error_code, &spec.ok_code) {
-            if let Some(code) = body.pointer(pointer).and_then(Value::as_str) {
-                if code != ok_code {
-                    return Err(classify(200, &body.to_string(), &self.spec.revoked));
-                }
-            }
+        if let Some(refused) = self.refusal_in(body) {
+            return Err(refused);
         }
         let items: Vec<&Value> = match &spec.list {
             Some(list) => body
@@ -327,10 +325,10 @@ impl ProviderClient {
         let mut username = text_at(item, &spec.username)
             .or_else(|| display_name.clone())
             .unwrap_or_else(|| id.clone());
-        if self.platform == Platform::Mastodon {
+        if spec.id_includes_server {
             // An account id is only unique on its own server: the instance is part of who it
             // is, so an account of one server can never stand in for another's.
-            id = format!("{id}@{}", mastodon_instance_key(&self.api_url));
+            id = format!("{id}@{}", server_key(&self.api_url));
             if !username.contains('@') {
                 // A local account's `acct` has no host: add the instance's.
                 if let Some(host) = Url::parse(&self.api_url)
@@ -531,9 +529,9 @@ impl ProviderClient {
     }
 }
 
-/// A Mastodon instance as it appears in an account's identity: its URL without the scheme
+/// A server as it appears in an account's identity (`id_includes_server`): its URL without the scheme
 /// (`mastodon.social`, `host:8080/path`), as the migration that introduced it computes too.
-pub fn mastodon_instance_key(instance_url: &str) -> &str {
+pub fn server_key(instance_url: &str) -> &str {
     let url = instance_url.trim_end_matches('/');
     url.split_once("://").map_or(url, |(_, rest)| rest)
 }
@@ -563,12 +561,9 @@ mod tests {
 
     #[test]
     fn a_mastodon_identity_names_its_instance() {
+        assert_eq!(server_key("https://mastodon.social"), "mastodon.social");
         assert_eq!(
-            mastodon_instance_key("https://mastodon.social"),
-            "mastodon.social"
-        );
-        assert_eq!(
-            mastodon_instance_key("http://127.0.0.1:8080/sandbox/mastodon/"),
+            server_key("http://127.0.0.1:8080/sandbox/mastodon/"),
             "127.0.0.1:8080/sandbox/mastodon"
         );
     }

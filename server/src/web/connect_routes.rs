@@ -6,14 +6,14 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use domain::{ConnectMethod, FieldProblem, Platform};
+use domain::{ConnectMethod, CredentialField, FieldProblem, Platform};
 use engine::connections::connect::{
     self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput,
 };
 use engine::identity::users::CurrentUser;
 use engine::AppState;
-use secrecy::SecretString;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use tower_sessions::Session;
 
 fn query(pairs: &[(&str, &str)]) -> String {
@@ -93,9 +93,13 @@ pub async fn start(
     };
     let account = params.account.filter(|a| !a.is_empty());
     let instance = params.instance.filter(|i| !i.trim().is_empty());
-    // Credentials platforms, and Mastodon before its instance is known, start on a form.
-    let needs_form = platform.connect_method() == ConnectMethod::Credentials
-        || (platform == Platform::Mastodon && instance.is_none() && account.is_none());
+    // Credentials platforms, and a platform on the person's own server before the server is
+    // known, start on a form.
+    let needs_form = match platform.connect_method() {
+        ConnectMethod::Credentials => true,
+        ConnectMethod::OAuthOnTheirServer => instance.is_none() && account.is_none(),
+        ConnectMethod::OAuth => false,
+    };
     if needs_form {
         let form = format!("/dashboard/connections/new/{}", platform.slug());
         return match account {
@@ -116,12 +120,15 @@ pub async fn start(
         Ok(url) => Redirect::to(&url).into_response(),
         Err(error) => {
             log_failure(platform, "start", &error);
-            if platform == Platform::Mastodon {
+            if platform.connect_method() == ConnectMethod::OAuthOnTheirServer {
                 if let Some((field, code)) = error.field_error() {
                     keep_typed_server(&session, platform, instance.as_deref()).await;
                     let back = query(&[("field", field), ("error", code.as_str())]);
-                    return Redirect::to(&format!("/dashboard/connections/new/mastodon?{back}"))
-                        .into_response();
+                    return Redirect::to(&format!(
+                        "/dashboard/connections/new/{}?{back}",
+                        platform.slug()
+                    ))
+                    .into_response();
                 }
             }
             to_connections(platform, Err(&error))
@@ -159,45 +166,47 @@ pub async fn callback(
     }
 }
 
-/// The fields of every credentials form; each platform reads its own.
+/// A credentials form as posted: `account` to reconnect, and the platform's fields.
 #[derive(Deserialize, Default)]
 pub struct CredentialsForm {
     #[serde(default)]
     account: String,
-    #[serde(default)]
-    identifier: String,
-    #[serde(default)]
-    app_password: String,
-    #[serde(default)]
-    pds_url: String,
-    #[serde(default)]
-    bot_token: String,
-    #[serde(default)]
-    base_url: String,
-    #[serde(default)]
-    api_user: String,
-    #[serde(default)]
-    token: String,
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
 }
 
 impl CredentialsForm {
-    /// The fields worth keeping in the link back to the form after an error. Secrets never
-    /// travel, and neither does a server (see [`keep_typed_server`]).
-    fn kept(&self) -> Vec<(&'static str, &str)> {
-        vec![
-            ("account", &self.account),
-            ("identifier", &self.identifier),
-            ("api_user", &self.api_user),
-        ]
+    fn field(&self, field: CredentialField) -> &str {
+        self.fields.get(field.as_str()).map_or("", String::as_str)
     }
 
-    /// The server typed for this platform, if any.
+    /// The fields worth keeping in the link back to the form after an error. Secrets never
+    /// travel, and neither does a server (see [`keep_typed_server`]).
+    fn kept(&self, platform: Platform) -> Vec<(&'static str, &str)> {
+        let fields = platform
+            .credential_fields()
+            .iter()
+            .filter(|field| !field.is_secret() && !field.is_server())
+            .map(|&field| (field.as_str(), self.field(field)));
+        [("account", self.account.as_str())]
+            .into_iter()
+            .chain(fields)
+            .collect()
+    }
+
+    /// The server typed for this platform, if its form has one.
     fn server(&self, platform: Platform) -> Option<&str> {
-        match platform {
-            Platform::Bluesky => Some(&self.pds_url),
-            Platform::Listmonk => Some(&self.base_url),
-            _ => None,
-        }
+        platform.server_field().map(|field| self.field(field))
+    }
+
+    /// What was typed, as the engine reads it.
+    fn input(&self, platform: Platform) -> CredentialInput {
+        platform
+            .credential_fields()
+            .iter()
+            .fold(CredentialInput::new(platform), |input, &field| {
+                input.with(field, self.field(field))
+            })
     }
 }
 
@@ -223,28 +232,14 @@ pub async fn credentials(
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
     };
-    let input = match platform {
-        Platform::Bluesky => CredentialInput::Bluesky {
-            identifier: form.identifier.clone(),
-            app_password: SecretString::from(form.app_password.clone()),
-            pds_url: Some(form.pds_url.clone()),
-        },
-        Platform::Telegram => CredentialInput::Telegram {
-            bot_token: SecretString::from(form.bot_token.clone()),
-        },
-        Platform::Listmonk => CredentialInput::Listmonk {
-            base_url: form.base_url.clone(),
-            api_user: form.api_user.clone(),
-            token: SecretString::from(form.token.clone()),
-        },
-        _ => {
-            return (
-                StatusCode::NOT_FOUND,
-                "This platform connects through its consent screen.",
-            )
-                .into_response()
-        }
-    };
+    if platform.connect_method() != ConnectMethod::Credentials {
+        return (
+            StatusCode::NOT_FOUND,
+            "This platform connects through its consent screen.",
+        )
+            .into_response();
+    }
+    let input = form.input(platform);
     let account = Some(form.account.as_str()).filter(|a| !a.is_empty());
     match connect::connect_credentials(&app, &user, input, account).await {
         Ok(kind) => {
@@ -258,7 +253,7 @@ pub async fn credentials(
                 None => ("", error.code()),
             };
             keep_typed_server(&session, platform, form.server(platform)).await;
-            let mut pairs = form.kept();
+            let mut pairs = form.kept(platform);
             pairs.push(("field", field));
             pairs.push(("error", &code));
             let back = query(&pairs);
@@ -318,7 +313,7 @@ pub async fn avatar(
     Path(id): Path<String>,
     SignedIn(user): SignedIn,
 ) -> Response {
-    match engine::connections::avatars::telegram_avatar(&app, &user.id, &id).await {
+    match engine::connections::avatars::proxied_avatar(&app, &user.id, &id).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, content_type),

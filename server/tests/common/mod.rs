@@ -372,9 +372,7 @@ impl Platforms {
     /// Every `<P>_*` variable, pointing each platform at these stand-ins.
     pub fn settings(&self) -> Vec<(String, String)> {
         use domain::Platform;
-        use engine::platforms::catalog::{
-            env_prefix, sandbox_url, spec, Kind, SANDBOX_CLIENT_SECRET,
-        };
+        use engine::platforms::catalog::{env_prefix, sandbox_url, spec, SANDBOX_CLIENT_SECRET};
         let base = url::Url::parse(&self.base).unwrap();
         let mut vars = Vec::new();
         for platform in Platform::ALL {
@@ -384,7 +382,7 @@ impl Platforms {
                 format!("{env}_API_URL"),
                 sandbox_url(&base, platform, &spec.api_url),
             ));
-            if spec.kind == Kind::Oauth2 && platform != Platform::Mastodon {
+            if platform.connect_method() == domain::ConnectMethod::OAuth {
                 vars.push((
                     format!("{env}_CLIENT_ID"),
                     format!("sandbox-{}", platform.slug()),

@@ -3,14 +3,14 @@
 
 use super::choose::save_selection;
 use super::error::{is_oauth_code, provider_error, ConnectError, Stage};
-use super::mastodon::mastodon_client;
 use super::store::{connection, reconnect_target, store};
+use super::their_server::client_on_their_server;
 use crate::connections::oauth_state::{self, StateProblem};
 use crate::identity::users::User;
 use crate::platforms::client::ProviderClient;
 use crate::AppState;
 use chrono::Utc;
-use domain::{ConnectErrorCode, ConnectKind, Platform};
+use domain::{ConnectErrorCode, ConnectKind, ConnectMethod, Platform};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
@@ -98,7 +98,9 @@ pub async fn finish(
         .ok_or(ConnectError::MissingCode)?;
     let settings = app.config.providers.get(platform);
     let client = match &pending.instance_url {
-        Some(instance) if platform == Platform::Mastodon => mastodon_client(app, instance).await?,
+        Some(instance) if platform.connect_method() == ConnectMethod::OAuthOnTheirServer => {
+            client_on_their_server(app, platform, instance).await?
+        }
         _ => app.provider_client(settings.platform),
     };
     let verifier = pending

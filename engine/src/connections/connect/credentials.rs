@@ -1,43 +1,16 @@
-//! Connecting with typed credentials (Bluesky, Telegram, Listmonk): checked with the platform,
-//! then stored.
+//! Connecting with typed credentials: checked with the platform by its adapter, at the server the
+//! person named, then stored.
 
 use super::error::{url_refused, ConnectError, Stage};
 use super::store::{check_limit, connection, reconnect_target, store};
 use crate::identity::users::User;
-use crate::platforms::credentials::{self, Checked, CredentialProblem};
+use crate::platforms::adapters::{adapter, AccountServer};
+use crate::platforms::catalog::env_prefix;
+use crate::platforms::credentials::{check_base_url, Checked, CredentialInput, CredentialProblem};
 use crate::platforms::servers;
 use crate::AppState;
-use domain::{ConnectKind, FieldProblem, Platform};
-use secrecy::SecretString;
+use domain::{ConnectKind, ConnectMethod, FieldProblem};
 use url::Url;
-
-/// What a person typed on a credentials form.
-#[derive(Debug)]
-pub enum CredentialInput {
-    Bluesky {
-        identifier: String,
-        app_password: SecretString,
-        pds_url: Option<String>,
-    },
-    Telegram {
-        bot_token: SecretString,
-    },
-    Listmonk {
-        base_url: String,
-        api_user: String,
-        token: SecretString,
-    },
-}
-
-impl CredentialInput {
-    pub fn platform(&self) -> Platform {
-        match self {
-            CredentialInput::Bluesky { .. } => Platform::Bluesky,
-            CredentialInput::Telegram { .. } => Platform::Telegram,
-            CredentialInput::Listmonk { .. } => Platform::Listmonk,
-        }
-    }
-}
 
 /// Checks typed credentials with the platform and stores the account only if they work.
 pub async fn connect_credentials(
@@ -46,60 +19,30 @@ pub async fn connect_credentials(
     input: CredentialInput,
     reconnect_account_id: Option<&str>,
 ) -> Result<ConnectKind, ConnectError> {
-    let platform = input.platform();
-    let settings = app.config.providers.get(platform);
+    let platform = input.platform;
+    if platform.connect_method() != ConnectMethod::Credentials {
+        return Err(ConnectError::Invalid {
+            field: "platform",
+            problem: FieldProblem::UsesConsent,
+        });
+    }
     match reconnect_account_id {
         Some(id) => {
             reconnect_target(app, user, platform, id).await?;
         }
         None => check_limit(app, user, platform).await?,
     }
-    // Bluesky's session, to end it if it turns out to be another account's.
-    let mut bluesky_session = None;
-    let checked = match &input {
-        CredentialInput::Bluesky {
-            identifier,
-            app_password,
-            pds_url,
-        } => {
-            let pds = match pds_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(pds) => {
-                    credentials::check_base_url(pds, "pds_url").map_err(credential_error)?
-                }
-                None => Url::parse(&settings.api_url).map_err(|_| {
-                    ConnectError::NotConfigured("BLUESKY_API_URL is not a URL".into())
-                })?,
-            };
-            let http = servers::http_for_typed_url(app, settings, &pds)
-                .await
-                .map_err(url_refused("pds_url"))?;
-            let checked = credentials::bluesky(&http, &pds, identifier, app_password).await;
-            bluesky_session = Some((http, pds));
-            checked
-        }
-        CredentialInput::Telegram { bot_token } => {
-            credentials::telegram(&app.http, &settings.api_url, bot_token).await
-        }
-        CredentialInput::Listmonk {
-            base_url,
-            api_user,
-            token,
-        } => {
-            let base =
-                credentials::check_base_url(base_url, "base_url").map_err(credential_error)?;
-            let http = servers::http_for_typed_url(app, settings, &base)
-                .await
-                .map_err(url_refused("base_url"))?;
-            credentials::listmonk(&http, &base, api_user, token).await
-        }
-    }
-    .map_err(credential_error)?;
+    let server = account_server(app, &input).await?;
+    let adapter = adapter(platform);
     let Checked {
         profile,
         tokens,
         metadata,
         extra_secret,
-    } = checked;
+    } = adapter
+        .check_credentials(&server, &input)
+        .await
+        .map_err(credential_error)?;
     let refresh = tokens.refresh_token.clone();
     let stored = store(
         app,
@@ -109,15 +52,41 @@ pub async fn connect_credentials(
         connection(platform, profile, tokens, metadata, extra_secret),
     )
     .await;
-    if let (Err(ConnectError::Mismatch), Some((http, pds)), Some(refresh)) =
-        (&stored, bluesky_session, refresh)
-    {
-        // Signed in as another account: end the session just made for it.
-        if let Err(error) = credentials::bluesky_end_session(&http, pds.as_str(), &refresh).await {
-            tracing::warn!(error = %error, "ending an unwanted Bluesky session failed");
-        }
+    if let (Err(ConnectError::Mismatch), Some(refresh)) = (&stored, refresh) {
+        adapter.abandon(&server, &refresh).await;
     }
     stored
+}
+
+/// Where the credentials go: the server the person typed (checked, and through the address
+/// guard), or the platform's own when its form has no server field or it was left empty.
+async fn account_server(
+    app: &AppState,
+    input: &CredentialInput,
+) -> Result<AccountServer, ConnectError> {
+    let settings = app.config.providers.get(input.platform);
+    let typed = input
+        .platform
+        .server_field()
+        .map(|field| (field, input.text(field).trim()))
+        .filter(|(field, typed)| !(typed.is_empty() && field.is_optional()));
+    let Some((field, typed)) = typed else {
+        let url = Url::parse(&settings.api_url).map_err(|_| {
+            ConnectError::NotConfigured(format!(
+                "{}_API_URL is not a URL",
+                env_prefix(input.platform)
+            ))
+        })?;
+        return Ok(AccountServer {
+            url,
+            http: app.http.clone(),
+        });
+    };
+    let url = check_base_url(typed, field).map_err(credential_error)?;
+    let http = servers::http_for_typed_url(app, settings, &url)
+        .await
+        .map_err(url_refused(field.as_str()))?;
+    Ok(AccountServer { url, http })
 }
 
 pub(super) fn credential_error(problem: CredentialProblem) -> ConnectError {

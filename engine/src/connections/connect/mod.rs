@@ -6,17 +6,18 @@ mod callback;
 mod choose;
 mod credentials;
 mod error;
-mod mastodon;
 mod start;
 mod store;
+mod their_server;
 
+pub use crate::platforms::credentials::CredentialInput;
 pub use callback::{finish, CallbackOutcome, CallbackParams};
 pub use choose::{
     choose, delete_expired_selections, selection_choices, Choice, SELECTION_LIFETIME,
 };
-pub use credentials::{connect_credentials, CredentialInput};
+pub use credentials::connect_credentials;
 pub use error::{ConnectError, Stage};
-pub use mastodon::instance_url;
-pub(crate) use mastodon::mastodon_client;
 pub use start::start;
 pub use store::store;
+pub(crate) use their_server::client_on_their_server;
+pub use their_server::instance_url;

@@ -2,15 +2,14 @@
 //! and the consent URL.
 
 use super::error::{provider_error, ConnectError, Stage};
-use super::mastodon::mastodon_client;
 use super::store::{check_limit, reconnect_target};
+use super::their_server::client_on_their_server;
 use crate::connections::oauth_state::{self, PendingConnect};
 use crate::identity::users::User;
-use crate::platforms::catalog::Kind;
 use crate::AppState;
 use chrono::Utc;
-use domain::FieldProblem;
 use domain::Platform;
+use domain::{ConnectMethod, FieldProblem};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -24,7 +23,7 @@ pub async fn start(
     instance: Option<&str>,
 ) -> Result<String, ConnectError> {
     let settings = app.config.providers.get(platform);
-    if settings.spec().kind != Kind::Oauth2 {
+    if platform.connect_method() == ConnectMethod::Credentials {
         return Err(ConnectError::Invalid {
             field: "platform",
             problem: FieldProblem::UsesCredentials,
@@ -48,9 +47,9 @@ pub async fn start(
             instance.map(str::to_owned)
         }
     };
-    let (client, instance_url) = if platform == Platform::Mastodon {
+    let (client, instance_url) = if platform.connect_method() == ConnectMethod::OAuthOnTheirServer {
         let instance = instance.unwrap_or_else(|| settings.api_url.clone());
-        let client = mastodon_client(app, &instance).await?;
+        let client = client_on_their_server(app, platform, &instance).await?;
         let url = client.api_url.clone();
         (client, Some(url))
     } else {

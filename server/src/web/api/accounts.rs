@@ -8,9 +8,10 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use domain::{token_status, Platform, TokenStatus};
+use domain::{Platform, TokenStatus};
 use engine::connections::accounts::AccountRecord;
 use engine::keep_alive::access_tokens::{self, AccessTokenError};
+use engine::platforms::adapters::adapter;
 use engine::AppState;
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -56,17 +57,12 @@ impl Account {
             platform: record.platform.slug(),
             username: view.username,
             display_name: view.display_name,
-            // Telegram's picture is served through the signed-in page only (its URL holds the bot token).
+            // A picture Plugboard proxies (its URL would hold a secret) is for the signed-in
+            // page only.
             profile_image_url: view
                 .profile_image_url
-                .filter(|_| record.platform != Platform::Telegram),
-            status: token_status(
-                record.token_status,
-                record.token_expires_at,
-                record.platform,
-                now,
-            )
-            .slug(),
+                .filter(|_| !adapter(record.platform).proxies_avatar()),
+            status: view.status.slug(),
             token_expires_at: record.token_expires_at,
             connected_at: record.created_at,
             refreshed_at: record.last_refreshed_at,
