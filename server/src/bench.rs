@@ -1,14 +1,13 @@
 //! `plugboard dev bench-refresh`: how fast the refresh worker gets through due accounts when the
 //! platform answers each refresh in a fixed time, against the bound its concurrency sets.
 
-use crate::sandbox::Sandbox;
-use anyhow::Context;
-use domain::{Platform, StoredTokenStatus};
-use engine::connections::accounts::NewAccount;
+use domain::Platform;
 use engine::platforms::catalog::{env_prefix, sandbox_url, spec, SANDBOX_CLIENT_SECRET};
 use engine::storage::crypto::SecretKey;
 use engine::{AppState, Config};
-use secrecy::SecretString;
+use sandbox::seed::seed_accounts;
+use sandbox::throwaway_postgres::ThrowawayPostgres;
+use sandbox::Sandbox;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -21,53 +20,6 @@ pub struct Options {
     pub concurrency: usize,
     /// A PostgreSQL server to run on (a throwaway database is created there), else SQLite.
     pub postgres: Option<String>,
-}
-
-/// Seeds `count` accounts of `platform` for `owner`, with tokens the sandbox accepts.
-pub async fn seed_sandbox_accounts(
-    app: &AppState,
-    sandbox: &Sandbox,
-    owner_id: &str,
-    platform: Platform,
-    count: usize,
-    next_refresh_at: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
-    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
-        let mut tx = app.db.begin_write().await?;
-        for n in chunk {
-            let account = NewAccount {
-                platform,
-                platform_account_id: format!("sandbox-{}-{n}", engine::storage::db::new_id()),
-                username: format!("sandbox_{n}"),
-                display_name: Some(format!("Sandbox account {n}")),
-                profile_image_url: None,
-                token_expires_at: Some(now + chrono::Duration::hours(1)),
-                token_status: StoredTokenStatus::Active,
-                is_twitter_premium: false,
-                access_token: Some(SecretString::from(sandbox.issue_token(
-                    platform,
-                    "ada",
-                    false,
-                    Some(3600),
-                ))),
-                refresh_token: Some(SecretString::from(sandbox.issue_token(
-                    platform,
-                    "ada",
-                    true,
-                    Some(86_400),
-                ))),
-                refresh_token_expires_at: None,
-                extra_secret: None,
-                granted_scopes: None,
-                metadata: serde_json::json!({}),
-                next_refresh_at: Some(next_refresh_at),
-            };
-            engine::connections::accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
-        }
-        tx.commit().await?;
-    }
-    Ok(())
 }
 
 pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
@@ -84,20 +36,13 @@ pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
     tokio::spawn(async move { axum::serve(listener, router).await });
 
     let data_dir = std::env::temp_dir().join(format!("plugboard-bench-{}", std::process::id()));
-    let (database_url, database_name) = match &options.postgres {
-        Some(admin) => {
-            let name = format!("plugboard_bench_{}", std::process::id());
-            sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
-                .await
-                .context("connecting to PostgreSQL")?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await?;
-            let base_url = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            (format!("{base_url}/{name}"), Some((admin.clone(), name)))
-        }
-        None => (format!("sqlite://{}/bench.db", data_dir.display()), None),
+    let postgres = match &options.postgres {
+        Some(admin) => Some(ThrowawayPostgres::create(admin, "plugboard_bench").await?),
+        None => None,
+    };
+    let database_url = match &postgres {
+        Some(database) => database.url.clone(),
+        None => format!("sqlite://{}/bench.db", data_dir.display()),
     };
     let env = env_prefix(PLATFORM);
     let spec = spec(PLATFORM);
@@ -130,14 +75,7 @@ pub async fn bench_refresh(options: Options) -> anyhow::Result<()> {
     let config = Config::from_lookup(|name| vars.get(name).cloned())?;
     // The throwaway database and directory go whatever happens.
     let result = run(config, &sandbox, &options).await;
-    if let Some((admin, name)) = database_name {
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await?;
-    }
+    drop(postgres);
     let _ = std::fs::remove_dir_all(&data_dir);
     result
 }
@@ -159,7 +97,7 @@ async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Re
         app.db.backend_name()
     );
     let due = chrono::Utc::now() - chrono::Duration::seconds(1);
-    seed_sandbox_accounts(&app, sandbox, &user.id, PLATFORM, options.accounts, due).await?;
+    seed_accounts(&app, sandbox, &user.id, PLATFORM, options.accounts, due).await?;
 
     let started = Instant::now();
     let stats = crate::worker::refresh_pass(&app, options.concurrency).await?;

@@ -70,6 +70,7 @@ pub enum DevCommand {
         accounts: usize,
     },
     /// Give a user accounts whose tokens the sandbox accepts (run the server with --sandbox).
+    #[cfg(feature = "sandbox")]
     SeedSandbox {
         /// The user's email address.
         email: String,
@@ -81,6 +82,7 @@ pub enum DevCommand {
         platform: String,
     },
     /// Benchmark the refresh worker: due accounts against a token endpoint with a fixed latency.
+    #[cfg(feature = "sandbox")]
     BenchRefresh {
         /// How many due accounts.
         #[arg(long, default_value_t = 10_000)]

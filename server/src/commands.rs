@@ -70,6 +70,7 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
             println!("Added {} demo accounts to {}.", ids.len(), user.email);
             Ok(())
         }
+        #[cfg(feature = "sandbox")]
         Command::Dev(DevCommand::SeedSandbox {
             email,
             accounts,
@@ -80,21 +81,20 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
             let platform = platform
                 .parse::<domain::Platform>()
                 .map_err(|e| anyhow!("{e}"))?;
-            let sandbox = crate::sandbox::Sandbox::new(
+            let sandbox = sandbox::Sandbox::new(
                 state.secrets.derive_key("sandbox"),
                 state.config.base_url.clone(),
             );
             let next = chrono::Utc::now() + chrono::Duration::minutes(45);
-            crate::bench::seed_sandbox_accounts(
-                &state, &sandbox, &user.id, platform, accounts, next,
-            )
-            .await?;
+            sandbox::seed::seed_accounts(&state, &sandbox, &user.id, platform, accounts, next)
+                .await?;
             println!(
                 "Added {accounts} sandbox {platform} accounts to {}.",
                 user.email
             );
             Ok(())
         }
+        #[cfg(feature = "sandbox")]
         Command::Dev(DevCommand::BenchRefresh {
             accounts,
             latency_ms,
@@ -155,6 +155,9 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.sandbox && !cfg!(feature = "sandbox") {
+        bail!("this build of Plugboard has no sandbox (it was built without the `sandbox` feature): configure the platforms' credentials instead of --sandbox");
+    }
     let listen_addr = config.listen_addr;
     let state = AppState::open(config).await?;
     let leptos_options = crate::web::leptos_options(listen_addr);

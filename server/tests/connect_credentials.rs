@@ -10,7 +10,7 @@ use engine::platforms::catalog::{
     SANDBOX_BLUESKY_APP_PASSWORD, SANDBOX_LISTMONK_API_USER, SANDBOX_LISTMONK_TOKEN,
     SANDBOX_TELEGRAM_BOT_TOKEN,
 };
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 
 fn good_fields(app: &TestApp, platform: Platform, person: &str) -> Vec<(String, String)> {
     let own = |pairs: &[(&str, &str)]| {

@@ -7,7 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{assert_connected, assert_error, Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 
 fn start(app: &TestApp, platform: Platform) -> String {
     app.connect_start(platform)

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use common::api::ApiClient;
 use common::{assert_connected, Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 
 /// A person with these platforms connected (as "ada"), an API key, and each account's id.
 async fn connected(
@@ -302,7 +302,7 @@ mod revocation {
         let whole_grant = engine::platforms::catalog::spec(platform)
             .revoke_tokens
             .contains(&engine::platforms::catalog::RevokeToken::RefreshToken)
-            || plugboard::sandbox::shapes::revocation_ends_grant(platform, false);
+            || sandbox::shapes::revocation_ends_grant(platform, false);
         if whole_grant && !refresh.is_empty() {
             assert!(
                 !sandbox.sandbox.accepts_refresh(platform, &refresh),

@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use common::api::{served_spec, ApiClient};
 use common::{assert_connected, Backend, Consent, TestApp};
 use domain::Platform;
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 use serde_json::json;
 
 /// A signed-up person with the given platforms connected and an API key.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use common::{assert_connected, Backend, Consent, TestApp};
 use domain::Platform;
 use engine::keep_alive::refresh::{self, Outcome, Skip};
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 use std::time::Duration;
 
 /// Connects `platform` for a new user and returns (app, platforms, cookie, account id).

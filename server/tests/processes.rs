@@ -10,7 +10,7 @@ use axum::routing::post;
 use common::processes::{spawn_plugboard, wait_until, Killed};
 use common::{Backend, TestApp};
 use domain::Platform;
-use plugboard::sandbox::Endpoint;
+use sandbox::Endpoint;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ async fn two_processes_refresh_a_thousand_due_accounts_exactly_once() {
     app.sign_up("ada@example.com").await;
     let owner = app.user_id("ada@example.com").await;
     // X rotates refresh tokens: a second refresh with the same one would be refused.
-    plugboard::bench::seed_sandbox_accounts(
+    sandbox::seed::seed_accounts(
         &app.state,
         &platforms.sandbox,
         &owner,

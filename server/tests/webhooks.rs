@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
-use plugboard::sandbox::{Endpoint, Failure};
+use sandbox::{Endpoint, Failure};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};

@@ -185,15 +185,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .merge(static_files)
         .merge(api::router(state.clone()))
         .merge(pages_and_functions);
+    #[cfg(feature = "sandbox")]
     if state.config.sandbox {
-        let sandbox = crate::sandbox::Sandbox::new(
-            state.secrets.derive_key("sandbox"),
-            state.config.base_url.clone(),
-        );
-        // Sessions, so that only a signed-in person can work the sandbox's controls.
         router = router.nest(
             engine::platforms::catalog::SANDBOX_PREFIX,
-            with_sessions(sandbox.router(), &state),
+            sandbox_router(&state),
         );
     }
     if state.config.cookies_secure() {
@@ -221,4 +217,18 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// The platform stand-ins, with the sandbox page's controls open only to a signed-in person
+/// (sessions are on for the whole of `/sandbox` so that the controls can tell).
+#[cfg(feature = "sandbox")]
+fn sandbox_router(state: &AppState) -> Router {
+    let sandbox = sandbox::Sandbox::new(
+        state.secrets.derive_key("sandbox"),
+        state.config.base_url.clone(),
+    );
+    let controls = sandbox
+        .control_router()
+        .route_layer(axum::middleware::from_extractor::<session_user::SignedIn>());
+    with_sessions(sandbox.router().merge(controls), state)
 }

@@ -12,6 +12,7 @@ use axum::Router;
 use engine::storage::crypto::SecretKey;
 use engine::{AppState, Config};
 use http_body_util::BodyExt;
+use sandbox::throwaway_postgres::ThrowawayPostgres;
 use std::collections::HashMap;
 use tower::ServiceExt;
 
@@ -65,7 +66,7 @@ pub struct TestApp {
     /// Every setting the app was built with (to start `plugboard` processes on the same data).
     pub settings: HashMap<String, String>,
     _data_dir: tempfile::TempDir,
-    postgres: Option<PostgresDatabase>,
+    postgres: Option<ThrowawayPostgres>,
 }
 
 pub struct TestResponse {
@@ -120,7 +121,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let postgres = match backend {
             Backend::Sqlite => None,
-            Backend::Postgres => Some(PostgresDatabase::create().await),
+            Backend::Postgres => Some(ThrowawayPostgres::for_test().await),
         };
         let database_url = match &postgres {
             Some(pg) => pg.url.clone(),
@@ -274,91 +275,16 @@ impl TestApp {
     }
 }
 
-/// A throwaway PostgreSQL database, dropped when the test ends.
-struct PostgresDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PostgresDatabase {
-    async fn create() -> PostgresDatabase {
-        let admin_url = std::env::var("PLUGBOARD_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("plugboard_test_{}", uuid_like());
-        sqlx::any::install_default_drivers();
-        let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL must be running for these tests ({admin_url}): {e}")
-            });
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(&admin_url);
-        let url = format!("{base}/{name}");
-        PostgresDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // Dropping happens outside the test's runtime, on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(mut admin) =
-                    <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await
-                {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{nanos:x}_{:x}_{n}", std::process::id())
-}
-
 /// The sandbox's stand-ins on a port of their own, as "the platforms" for a test.
 pub struct Platforms {
-    pub sandbox: plugboard::sandbox::Sandbox,
+    pub sandbox: sandbox::Sandbox,
     pub base: String,
 }
 
 impl Platforms {
     pub async fn start() -> Platforms {
-        let sandbox = plugboard::sandbox::Sandbox::new(
-            rand::random(),
-            url::Url::parse(ORIGIN).expect("a URL"),
-        );
+        let sandbox =
+            sandbox::Sandbox::new(rand::random(), url::Url::parse(ORIGIN).expect("a URL"));
         let router =
             axum::Router::new().nest(engine::platforms::catalog::SANDBOX_PREFIX, sandbox.router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -7,7 +7,9 @@
 
 mod bounded;
 mod pages;
+pub mod seed;
 pub mod shapes;
+pub mod throwaway_postgres;
 mod tokens;
 
 use axum::body::Bytes;
@@ -210,9 +212,16 @@ impl Sandbox {
         Router::new()
             .route("/", get(pages::home))
             .route("/_consent", post(consent))
-            .route("/_control", post(control))
             .route("/_avatar/{name}", get(avatar))
             .route("/{platform}/{*rest}", any(dispatch))
+            .with_state(self.clone())
+    }
+
+    /// The sandbox page's controls (revoke, fail, slow down, shorten lives), at `/_control`. The
+    /// caller guards it: only a signed-in person may work them.
+    pub fn control_router(&self) -> Router {
+        Router::new()
+            .route("/_control", post(control))
             .with_state(self.clone())
     }
 
@@ -1364,13 +1373,9 @@ struct ControlForm {
 }
 
 /// The sandbox page's buttons: revoke a person's tokens, make calls fail, shorten token lives.
-/// Only a signed-in person may use them (the routes are behind the app's sessions), and every
-/// field must name something that exists.
-async fn control(
-    State(sandbox): State<Sandbox>,
-    _signed_in: crate::web::session_user::SignedIn,
-    Form(form): Form<ControlForm>,
-) -> Response {
+/// Only a signed-in person may use them (see [`Sandbox::control_router`]), and every field must
+/// name something that exists.
+async fn control(State(sandbox): State<Sandbox>, Form(form): Form<ControlForm>) -> Response {
     let refused = |what: &str| (StatusCode::BAD_REQUEST, format!("unknown {what}")).into_response();
     let Some(platform) = Platform::from_slug(&form.platform) else {
         return refused("platform");
