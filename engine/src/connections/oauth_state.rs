@@ -34,10 +34,7 @@ pub enum StateProblem {
 }
 
 fn hash(state: &str) -> String {
-    Sha256::digest(state.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(state.as_bytes()))
 }
 
 fn verifier_context(state_hash: &str) -> String {

@@ -20,10 +20,7 @@ pub const MAX_KEYS_PER_OWNER: i64 = 25;
 const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
 fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 #[derive(Debug, thiserror::Error)]

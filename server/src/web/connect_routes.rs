@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use axum_extra::extract::Form as RepeatedFields;
 use domain::{ConnectMethod, CredentialField, FieldProblem, Platform};
 use engine::connections::connect::{
     self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput,
@@ -266,26 +267,28 @@ pub async fn credentials(
     }
 }
 
+/// The page that offers several accounts, as posted: one `account` field per ticked box.
+#[derive(Deserialize)]
+pub struct SelectForm {
+    #[serde(default)]
+    selection: String,
+    #[serde(default)]
+    account: Vec<String>,
+}
+
 /// `POST /api/v1/auth/<platform>/select`: the accounts picked after a consent.
 pub async fn select(
     State(app): State<AppState>,
     Path(slug): Path<String>,
     SignedIn(user): SignedIn,
-    body: axum::body::Bytes,
+    RepeatedFields(SelectForm {
+        selection,
+        account: picked,
+    }): RepeatedFields<SelectForm>,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
     };
-    // Several `account` fields: read the form by hand (serde_urlencoded keeps only one).
-    let mut selection = String::new();
-    let mut picked = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        match key.as_ref() {
-            "selection" => selection = value.into_owned(),
-            "account" => picked.push(value.into_owned()),
-            _ => {}
-        }
-    }
     match connect::choose(&app, &user, &selection, &picked).await {
         Ok((chosen_platform, count)) => {
             tracing::info!(platform = chosen_platform.slug(), user_id = %user.id, count, "accounts chosen");

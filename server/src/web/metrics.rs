@@ -8,6 +8,7 @@ use engine::AppState;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+use subtle::ConstantTimeEq;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -22,10 +23,6 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// With `PLUGBOARD_METRICS_TOKEN` set, a matching bearer token; without, a loopback client.
 fn allowed(app: &AppState, request: &Request) -> bool {
     match &app.config.metrics_token {
@@ -34,7 +31,7 @@ fn allowed(app: &AppState, request: &Request) -> bool {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes())),
+            .is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.as_bytes()))),
         // A reverse proxy on this machine connects from loopback for anyone on the internet:
         // a request that says it was forwarded is not a local one.
         None => {

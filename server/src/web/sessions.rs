@@ -34,8 +34,7 @@ impl DbSessionStore {
 }
 
 fn id_hash(id: &Id) -> String {
-    let digest = Sha256::digest(id.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
 fn backend(err: impl std::fmt::Display) -> session_store::Error {
