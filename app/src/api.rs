@@ -18,18 +18,14 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
     if !state.config.debug_data_delay.is_zero() {
         tokio::time::sleep(state.config.debug_data_delay).await;
     }
-    let records = engine::connections::accounts::list_owned(&state.db, &user.id)
-        .await
-        .map_err(AppError::internal)?;
+    let records = engine::connections::accounts::list_owned(&state.db, &user.id).await?;
     // The page shows what is stored now; the health check runs behind it and the open page
     // picks up what it finds (see `LiveStatuses`).
     engine::keep_alive::health::start(&state, &user.id);
     // A card shows its account's latest few audit entries.
     const HISTORY_PER_ACCOUNT: usize = 3;
     let mut history =
-        engine::events::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT)
-            .await
-            .map_err(AppError::internal)?;
+        engine::events::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT).await?;
     let now = chrono::Utc::now();
     Ok(records
         .iter()
@@ -45,13 +41,10 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
 pub async fn take_flash_notice() -> Result<Option<Notice>, AppError> {
     use crate::server_context::require_user;
     require_user()?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(AppError::internal)?;
-    session
+    let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+    Ok(session
         .remove::<Notice>(crate::notices::FLASH_NOTICE_KEY)
-        .await
-        .map_err(AppError::internal)
+        .await?)
 }
 
 /// What disconnecting one of the user's accounts would do, for the confirmation page.
@@ -61,8 +54,7 @@ pub async fn get_disconnect_preview(account: String) -> Result<DisconnectPreview
     let user = require_user()?;
     let state = app_state()?;
     engine::connections::disconnect::preview(&state, &user.id, &account)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
@@ -84,13 +76,9 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
         Err(_) => None,
     };
     Ok(SettingsOverview {
-        api_keys: engine::identity::api_keys::list(&state.db, &user.id)
-            .await
-            .map_err(AppError::internal)?,
+        api_keys: engine::identity::api_keys::list(&state.db, &user.id).await?,
         new_key: new_key.map(|(_, key)| key.expose_secret().to_owned()),
-        audit: engine::events::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN)
-            .await
-            .map_err(AppError::internal)?,
+        audit: engine::events::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN).await?,
     })
 }
 
@@ -110,12 +98,8 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
         Err(_) => None,
     };
     Ok(WebhooksOverview {
-        endpoints: engine::events::webhooks::list_endpoints(&state.db, &user.id)
-            .await
-            .map_err(AppError::internal)?,
-        deliveries: engine::events::webhooks::recent_deliveries(&state.db, &user.id, 50)
-            .await
-            .map_err(AppError::internal)?,
+        endpoints: engine::events::webhooks::list_endpoints(&state.db, &user.id).await?,
+        deliveries: engine::events::webhooks::recent_deliveries(&state.db, &user.id, 50).await?,
         new_secret: new_secret.map(|(endpoint_id, secret)| domain::NewWebhookSecret {
             endpoint_id,
             secret: secret.expose_secret().to_owned(),
@@ -129,9 +113,7 @@ pub async fn get_plan_summary() -> Result<PlanSummary, AppError> {
     use crate::server_context::{app_state, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
-        .await
-        .map_err(AppError::internal)
+    Ok(engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id).await?)
 }
 
 /// Which platforms this instance can connect, and why not where it cannot.
@@ -158,58 +140,23 @@ pub async fn get_credentials_form(
     account: Option<String>,
 ) -> Result<CredentialsForm, AppError> {
     use crate::server_context::{app_state, reject, require_user};
-    use domain::{check_connect, ConnectKind, Platform, ReconnectTarget};
+    use domain::Platform;
     let user = require_user()?;
     let state = app_state()?;
-    let platform = Platform::from_slug(&platform)
-        .filter(|p| p.connect_method().starts_on_form())
-        .ok_or_else(|| reject(AppError::NotFound))?;
-    let settings = state.config.providers.get(platform);
-    let reconnect = match account.filter(|a| !a.is_empty()) {
-        Some(id) => {
-            let mut conn = state
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(AppError::internal)?;
-            let record = engine::connections::accounts::find_owned(&mut conn, &user.id, &id)
-                .await
-                .map_err(AppError::internal)?
-                .filter(|r| r.platform == platform)
-                .ok_or_else(|| reject(AppError::NotFound))?;
-            Some(ReconnectTarget {
-                title: record.view(chrono::Utc::now()).title().to_owned(),
-                id,
-            })
-        }
-        None => None,
-    };
-    let unavailable_reason = match reconnect {
-        Some(_) => None,
-        None => {
-            let plan = engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
-                .await
-                .map_err(AppError::internal)?;
-            check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
-                .explain(&plan.plan_name)
-        }
-    };
+    let platform = Platform::from_slug(&platform).ok_or_else(|| reject(AppError::NotFound))?;
     let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
         Ok(session) => crate::flash::take_typed_server(&session, platform).await,
         Err(_) => None,
     };
-    Ok(CredentialsForm {
+    engine::connections::connect::connect_form(
+        &state,
+        &user,
         platform,
-        reconnect,
-        default_server: Some(settings.api_url.clone()).filter(|u| !u.is_empty()),
+        account.as_deref(),
         typed_server,
-        sandbox_hint: settings
-            .sandboxed
-            .then(|| engine::platforms::adapters::adapter(platform).sandbox_hint())
-            .flatten(),
-        unavailable_reason,
-    })
+    )
+    .await?
+    .ok_or_else(|| reject(AppError::NotFound))
 }
 
 /// The accounts a consent covered, to pick from (Facebook Pages).
@@ -246,11 +193,8 @@ pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
     use crate::server_context::{app_state, require_user};
     let user = require_user()?;
     let state = app_state()?;
-    let current = engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id)
-        .await
-        .map_err(AppError::internal)?;
-    let plans = engine::connections::plans::list(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let current =
+        engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id).await?;
+    let plans = engine::connections::plans::list(&state.db).await?;
     Ok(BillingOverview { current, plans })
 }

@@ -40,6 +40,25 @@ impl AppError {
     }
 }
 
+/// Storage and session failures are ours: logged, and the person hears only that.
+#[cfg(feature = "ssr")]
+macro_rules! internal_from {
+    ($($cause:ty),*) => {$(
+        impl From<$cause> for AppError {
+            fn from(cause: $cause) -> AppError {
+                AppError::internal(cause)
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "ssr")]
+internal_from!(
+    sqlx::Error,
+    tower_sessions::session::Error,
+    leptos::prelude::ServerFnErrorErr
+);
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

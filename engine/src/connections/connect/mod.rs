@@ -6,6 +6,7 @@ mod callback;
 mod choose;
 mod credentials;
 mod error;
+mod form;
 mod start;
 mod store;
 mod their_server;
@@ -17,6 +18,7 @@ pub use choose::{
 };
 pub use credentials::connect_credentials;
 pub use error::{ConnectError, Stage};
+pub use form::connect_form;
 pub use start::start;
 pub use store::store;
 pub(crate) use their_server::client_on_their_server;

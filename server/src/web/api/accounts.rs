@@ -107,9 +107,7 @@ pub async fn list_accounts(
     State(app): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<AccountList>, ApiError> {
-    let records = engine::connections::accounts::list_owned(&app.db, &caller.owner_id)
-        .await
-        .map_err(ApiError::internal)?;
+    let records = engine::connections::accounts::list_owned(&app.db, &caller.owner_id).await?;
     let now = Utc::now();
     Ok(Json(AccountList {
         accounts: records.iter().map(|r| Account::of(r, now)).collect(),
@@ -134,10 +132,9 @@ pub async fn get_account(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Account>, ApiError> {
-    let mut conn = app.db.pool().acquire().await.map_err(ApiError::internal)?;
+    let mut conn = app.db.pool().acquire().await?;
     let record = engine::connections::accounts::find_owned(&mut conn, &caller.owner_id, &id)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(Account::of(&record, Utc::now())))
 }

@@ -81,6 +81,12 @@ impl ApiError {
     }
 }
 
+impl From<sqlx::Error> for ApiError {
+    fn from(cause: sqlx::Error) -> ApiError {
+        ApiError::internal(cause)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
