@@ -1,6 +1,6 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
-use domain::{ConnectErrorCode, FieldProblem, Platform};
+use domain::{AuthProblem, ConnectErrorCode, FieldProblem, Platform};
 use serde::{Deserialize, Serialize};
 
 /// The query parameters a connect or a disconnect leaves on the connections page (an OAuth
@@ -257,27 +257,30 @@ pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> 
 
 /// The message for a sign-in or sign-up form, from the `error` code the form handler redirected with.
 pub fn auth_error_message(code: &str, retry_minutes: Option<u32>) -> &'static str {
-    match code {
-        "wrong_credentials" => "Email or password is incorrect.",
-        "throttled" => match retry_minutes {
+    // A code this page does not know (an old link) gets the general words.
+    let Some(problem) = AuthProblem::parse(code) else {
+        return "Something went wrong. Please try again.";
+    };
+    match problem {
+        AuthProblem::WrongCredentials => "Email or password is incorrect.",
+        AuthProblem::Throttled => match retry_minutes {
             Some(1) | None => "Too many failed sign-ins. Try again in a minute.",
             Some(_) => "Too many failed sign-ins. Wait a few minutes and try again.",
         },
-        "sign_up_throttled" => {
+        AuthProblem::SignUpThrottled => {
             "Too many accounts were created from your network just now. Try again later."
         }
-        "sign_up_closed" => {
+        AuthProblem::SignUpClosed => {
             "This Plugboard is not open for sign-up. Ask its administrator for an account."
         }
-        "invalid_email" => "Enter an email address like name@example.com.",
-        "email_taken" => "An account with this email already exists. Sign in instead.",
-        "password_too_short" => "Use at least 10 characters for your password.",
-        "password_too_long" => "Use at most 256 characters for your password.",
-        "password_guessable" => {
+        AuthProblem::InvalidEmail => "Enter an email address like name@example.com.",
+        AuthProblem::EmailTaken => "An account with this email already exists. Sign in instead.",
+        AuthProblem::PasswordTooShort => "Use at least 10 characters for your password.",
+        AuthProblem::PasswordTooLong => "Use at most 256 characters for your password.",
+        AuthProblem::PasswordGuessable => {
             "This password is too easy to guess. A few unrelated words make a strong one."
         }
-        "session_expired" => "Your session ended. Sign in again.",
-        _ => "Something went wrong. Please try again.",
+        AuthProblem::ServerError => "Something went wrong. Please try again.",
     }
 }
 

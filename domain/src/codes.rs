@@ -66,6 +66,62 @@ pub enum FieldProblem {
     NonePicked,
 }
 
+/// Why the sign-in or sign-up form came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum AuthProblem {
+    WrongCredentials,
+    Throttled,
+    SignUpThrottled,
+    SignUpClosed,
+    InvalidEmail,
+    EmailTaken,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordGuessable,
+    ServerError,
+}
+
+/// Why creating or revoking an API key did not happen (the settings page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum ApiKeyProblem {
+    InvalidName,
+    TooMany,
+    NotFound,
+    InternalError,
+}
+
+/// Why adding, removing or testing a webhook endpoint did not happen (the webhooks page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum WebhookProblem {
+    InvalidUrl,
+    PrivateUrl,
+    UnresolvableUrl,
+    TooMany,
+    NotFound,
+    InternalError,
+}
+
+/// Where a post scheduled through the integration API stands, as stored and sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum PostStatus {
+    Scheduled,
+    Cancelled,
+}
+
+/// Why a post was cancelled, as stored and sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum CancelReason {
+    /// Through the integration API.
+    CancelledByOwner,
+    /// Its only account was disconnected.
+    AccountDisconnected,
+}
+
 /// `as_str`, `parse` and `Display` for a strum-derived name enum.
 macro_rules! code_text {
     ($($code:ty),*) => {$(
@@ -73,6 +129,11 @@ macro_rules! code_text {
             /// The name as it is stored, sent and read.
             pub fn as_str(self) -> &'static str {
                 self.into()
+            }
+
+            /// Every name, in declaration order.
+            pub fn all() -> &'static [Self] {
+                <Self as strum::VariantArray>::VARIANTS
             }
 
             /// A name as it came back; `None` for one Plugboard does not know.
@@ -91,7 +152,15 @@ macro_rules! code_text {
 
 pub(crate) use code_text;
 
-code_text!(ConnectErrorCode, FieldProblem);
+code_text!(
+    ConnectErrorCode,
+    FieldProblem,
+    AuthProblem,
+    ApiKeyProblem,
+    WebhookProblem,
+    PostStatus,
+    CancelReason
+);
 
 #[cfg(test)]
 mod tests {
@@ -111,5 +180,16 @@ mod tests {
             "the spelling pages and links already use"
         );
         assert_eq!(ConnectErrorCode::parse("consent_required"), None);
+        for status in PostStatus::VARIANTS {
+            assert_eq!(PostStatus::parse(status.as_str()), Some(*status));
+        }
+        for reason in CancelReason::VARIANTS {
+            assert_eq!(CancelReason::parse(reason.as_str()), Some(*reason));
+        }
+        assert_eq!(
+            CancelReason::AccountDisconnected.as_str(),
+            "account_disconnected",
+            "the spelling the integration API already sends"
+        );
     }
 }

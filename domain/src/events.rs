@@ -1,6 +1,7 @@
 //! What happened, by name: the actions the audit trail records and the events webhooks deliver.
 //! Each name has one spelling, which is also what is stored and sent.
 
+use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// An entry of the audit trail.
@@ -55,7 +56,31 @@ pub enum WebhookEvent {
     WebhookTest,
 }
 
-crate::codes::code_text!(AuditAction, WebhookEvent);
+/// Where a webhook delivery stands, as stored.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    Serialize,
+    Deserialize,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet sent, or sent and to be tried again.
+    Pending,
+    Delivered,
+    /// Out of attempts.
+    Failed,
+}
+
+crate::codes::code_text!(AuditAction, WebhookEvent, DeliveryStatus);
 
 #[cfg(test)]
 mod tests {

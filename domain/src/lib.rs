@@ -9,8 +9,11 @@ pub mod return_path;
 pub mod token_status;
 pub mod views;
 
-pub use codes::{ConnectErrorCode, FieldProblem};
-pub use events::{AuditAction, WebhookEvent};
+pub use codes::{
+    ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PostStatus,
+    WebhookProblem,
+};
+pub use events::{AuditAction, DeliveryStatus, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 pub use platform::{ConnectMethod, CredentialField, ExpiryDisplay, Platform};
 pub use return_path::is_local_path;

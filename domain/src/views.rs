@@ -157,8 +157,7 @@ pub struct WebhookDelivery {
     pub id: String,
     pub event_kind: String,
     pub endpoint_url: String,
-    /// `pending`, `delivered` or `failed` (out of attempts).
-    pub status: String,
+    pub status: crate::events::DeliveryStatus,
     pub attempts: u32,
     pub last_status_code: Option<u16>,
     pub last_error: Option<String>,

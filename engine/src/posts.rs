@@ -4,6 +4,7 @@
 use crate::storage::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use domain::Platform;
+pub use domain::{CancelReason, PostStatus};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
@@ -13,33 +14,6 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 /// How far ahead a post may be scheduled.
 pub const MAX_SCHEDULE_AHEAD: Duration = Duration::days(366);
 pub const MAX_PAGE: i64 = 200;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostStatus {
-    Scheduled,
-    Cancelled,
-}
-
-impl PostStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostStatus::Scheduled => "scheduled",
-            PostStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<PostStatus> {
-        match text {
-            "scheduled" => Some(PostStatus::Scheduled),
-            "cancelled" => Some(PostStatus::Cancelled),
-            _ => None,
-        }
-    }
-}
-
-/// Why a post was cancelled.
-pub const CANCELLED_BY_OWNER: &str = "cancelled_by_owner";
-pub const ACCOUNT_DISCONNECTED: &str = "account_disconnected";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostTarget {
@@ -54,7 +28,7 @@ pub struct Post {
     pub text: String,
     pub scheduled_at: DateTime<Utc>,
     pub status: PostStatus,
-    pub cancel_reason: Option<String>,
+    pub cancel_reason: Option<CancelReason>,
     pub targets: Vec<PostTarget>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -193,7 +167,7 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
     let id = new_id();
     let inserted = sqlx::query(
         "INSERT INTO posts (id, owner_id, text, scheduled_at, status, idempotency_key, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $6)",
+         VALUES ($1, $2, $3, $4, $7, $5, $6, $6)",
     )
     .bind(&id)
     .bind(owner_id)
@@ -201,6 +175,7 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
     .bind(to_millis(post.scheduled_at))
     .bind(&post.idempotency_key)
     .bind(to_millis(now))
+    .bind(PostStatus::Scheduled.as_str())
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -266,7 +241,15 @@ fn post_from_row(row: &sqlx::any::AnyRow, targets: Vec<PostTarget>) -> Result<Po
             index: "status".into(),
             source: format!("unknown post status {status}").into(),
         })?,
-        cancel_reason: row.try_get("cancel_reason")?,
+        cancel_reason: row
+            .try_get::<Option<String>, _>("cancel_reason")?
+            .map(|reason| {
+                CancelReason::parse(&reason).ok_or_else(|| sqlx::Error::ColumnDecode {
+                    index: "cancel_reason".into(),
+                    source: format!("unknown cancel reason {reason}").into(),
+                })
+            })
+            .transpose()?,
         targets,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
@@ -406,13 +389,15 @@ pub async fn list(
 pub async fn cancel(db: &Db, owner_id: &str, id: &str) -> Result<Option<Post>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "UPDATE posts SET status = 'cancelled', cancel_reason = $1, updated_at = $2
-         WHERE id = $3 AND owner_id = $4 AND status = 'scheduled'",
+        "UPDATE posts SET status = $5, cancel_reason = $1, updated_at = $2
+         WHERE id = $3 AND owner_id = $4 AND status = $6",
     )
-    .bind(CANCELLED_BY_OWNER)
+    .bind(CancelReason::CancelledByOwner.as_str())
     .bind(to_millis(Utc::now()))
     .bind(id)
     .bind(owner_id)
+    .bind(PostStatus::Cancelled.as_str())
+    .bind(PostStatus::Scheduled.as_str())
     .execute(&mut *tx)
     .await?;
     let post = find(&mut tx, owner_id, id).await?;
@@ -431,9 +416,10 @@ pub async fn disconnect_effect(
     let rows = sqlx::query(
         "SELECT p.id, (SELECT COUNT(*) FROM post_targets o WHERE o.post_id = p.id) AS targets
          FROM posts p JOIN post_targets t ON t.post_id = p.id
-         WHERE t.account_id = $1 AND p.status = 'scheduled' ORDER BY p.scheduled_at, p.id",
+         WHERE t.account_id = $1 AND p.status = $2 ORDER BY p.scheduled_at, p.id",
     )
     .bind(account_id)
+    .bind(PostStatus::Scheduled.as_str())
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
@@ -457,17 +443,18 @@ pub async fn remove_account(
     let (cancelled, continuing) = disconnect_effect(conn, account_id).await?;
     let now = to_millis(Utc::now());
     for (ids, reason) in [
-        (&cancelled, Some(ACCOUNT_DISCONNECTED)),
+        (&cancelled, Some(CancelReason::AccountDisconnected.as_str())),
         (&continuing, None),
     ] {
         for id in ids {
             sqlx::query(
-                "UPDATE posts SET status = CASE WHEN $1 IS NULL THEN status ELSE 'cancelled' END,
+                "UPDATE posts SET status = CASE WHEN $1 IS NULL THEN status ELSE $4 END,
                      cancel_reason = COALESCE($1, cancel_reason), updated_at = $2 WHERE id = $3",
             )
             .bind(reason)
             .bind(now)
             .bind(id)
+            .bind(PostStatus::Cancelled.as_str())
             .execute(&mut *conn)
             .await?;
         }

@@ -2,18 +2,23 @@ use crate::api::get_settings_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
 use crate::pages::{when, LoadError};
-use domain::{ApiKeyView, AuditEntry, SettingsOverview};
+use domain::{ApiKeyProblem, ApiKeyView, AuditEntry, SettingsOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 fn error_message(code: &str) -> &'static str {
-    match code {
-        "invalid_name" => {
+    match ApiKeyProblem::parse(code) {
+        Some(ApiKeyProblem::InvalidName) => {
             "Give the key a name (1 to 80 characters), like the tool that will use it."
         }
-        "too_many" => "You have as many API keys as Plugboard allows. Revoke one first.",
-        "not_found" => "That key was already revoked.",
-        _ => "Something went wrong on Plugboard's side. Please try again.",
+        Some(ApiKeyProblem::TooMany) => {
+            "You have as many API keys as Plugboard allows. Revoke one first."
+        }
+        Some(ApiKeyProblem::NotFound) => "That key was already revoked.",
+        // A code this page does not know (an old link) gets the general words.
+        Some(ApiKeyProblem::InternalError) | None => {
+            "Something went wrong on Plugboard's side. Please try again."
+        }
     }
 }
 

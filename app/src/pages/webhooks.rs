@@ -2,18 +2,19 @@ use crate::api::get_webhooks_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
 use crate::pages::{when, LoadError};
-use domain::{WebhookDelivery, WebhookEndpoint, WebhooksOverview};
+use domain::{DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookProblem, WebhooksOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 fn error_message(code: &str) -> &'static str {
-    match code {
-        "invalid_url" => "Enter a full address, like https://example.com/plugboard-events.",
-        "private_url" => "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS).",
-        "unresolvable_url" => "That address does not resolve. Check it for typos.",
-        "too_many" => "You have as many endpoints as Plugboard allows. Remove one first.",
-        "not_found" => "That endpoint no longer exists.",
-        _ => "Something went wrong on Plugboard's side. Please try again.",
+    match WebhookProblem::parse(code) {
+        Some(WebhookProblem::InvalidUrl) => "Enter a full address, like https://example.com/plugboard-events.",
+        Some(WebhookProblem::PrivateUrl) => "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS).",
+        Some(WebhookProblem::UnresolvableUrl) => "That address does not resolve. Check it for typos.",
+        Some(WebhookProblem::TooMany) => "You have as many endpoints as Plugboard allows. Remove one first.",
+        Some(WebhookProblem::NotFound) => "That endpoint no longer exists.",
+        // A code this page does not know (an old link) gets the general words.
+        Some(WebhookProblem::InternalError) | None => "Something went wrong on Plugboard's side. Please try again.",
     }
 }
 
@@ -140,17 +141,17 @@ fn EndpointRow(endpoint: WebhookEndpoint) -> impl IntoView {
 
 fn outcome(delivery: &WebhookDelivery) -> String {
     match (
-        delivery.status.as_str(),
+        delivery.status,
         delivery.last_status_code,
         &delivery.last_error,
     ) {
-        ("delivered", Some(code), _) => format!("HTTP {code}"),
-        ("pending", _, Some(error)) => {
+        (DeliveryStatus::Delivered, Some(code), _) => format!("HTTP {code}"),
+        (DeliveryStatus::Pending, _, Some(error)) => {
             format!("{error}; retrying {}", when(delivery.next_attempt_at))
         }
-        ("pending", _, None) => "Sending".to_owned(),
+        (DeliveryStatus::Pending, _, None) => "Sending".to_owned(),
         (_, _, Some(error)) => error.clone(),
-        _ => String::new(),
+        (DeliveryStatus::Delivered | DeliveryStatus::Failed, _, None) => String::new(),
     }
 }
 
@@ -173,16 +174,16 @@ fn DeliveryTable(deliveries: Vec<WebhookDelivery>) -> impl IntoView {
                     .into_iter()
                     .map(|delivery| {
                         let result = outcome(&delivery);
-                        let pill = match delivery.status.as_str() {
-                            "delivered" => "pill pill-ok",
-                            "pending" => "pill pill-expiring_soon",
-                            _ => "pill pill-expired",
+                        let pill = match delivery.status {
+                            DeliveryStatus::Delivered => "pill pill-ok",
+                            DeliveryStatus::Pending => "pill pill-expiring_soon",
+                            DeliveryStatus::Failed => "pill pill-expired",
                         };
                         view! {
-                            <tr data-status=delivery.status.clone()>
+                            <tr data-status=delivery.status.as_str()>
                                 <td><code>{delivery.event_kind.clone()}</code></td>
                                 <td class="endpoint-url">{delivery.endpoint_url.clone()}</td>
-                                <td><span class=pill>{delivery.status.clone()}</span></td>
+                                <td><span class=pill>{delivery.status.as_str()}</span></td>
                                 <td>{delivery.attempts}</td>
                                 <td>{result}</td>
                                 <td>{when(delivery.created_at)}</td>

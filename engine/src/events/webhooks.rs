@@ -12,7 +12,7 @@ use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use domain::{AuditAction, WebhookDelivery, WebhookEndpoint, WebhookEvent};
+use domain::{AuditAction, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -35,13 +35,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
-    format!(
-        "v1={}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+    format!("v1={}", hex::encode(digest))
 }
 
 /// The wait before another attempt: a minute, doubling, at most four hours (about eight hours
@@ -282,7 +276,12 @@ pub async fn recent_deliveries(
                 id: row.try_get("id")?,
                 event_kind: row.try_get("kind")?,
                 endpoint_url: row.try_get("url")?,
-                status: row.try_get("status")?,
+                status: {
+                    let stored: String = row.try_get("status")?;
+                    DeliveryStatus::parse(&stored).ok_or_else(|| {
+                        sqlx::Error::Decode(format!("unknown delivery status `{stored}`").into())
+                    })?
+                },
                 attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
                 last_status_code: row
                     .try_get::<Option<i64>, _>("last_status_code")?
@@ -324,11 +323,12 @@ pub async fn due_deliveries(
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM webhook_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+         WHERE status = $3 AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
          ORDER BY next_attempt_at, id LIMIT $2",
     )
     .bind(to_millis(now))
     .bind(limit)
+    .bind(DeliveryStatus::Pending.as_str())
     .fetch_all(db.pool())
     .await
 }
@@ -339,11 +339,12 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
     let now = Utc::now();
     let leased = sqlx::query(
         "UPDATE webhook_deliveries SET lease_until = $1
-         WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)",
+         WHERE id = $2 AND status = $4 AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)",
     )
     .bind(to_millis(now + crate::schedule::lease_for(app.config.provider_timeout)))
     .bind(delivery_id)
     .bind(to_millis(now))
+    .bind(DeliveryStatus::Pending.as_str())
     .execute(app.db.pool())
     .await?;
     if leased.rows_affected() != 1 {
@@ -388,11 +389,14 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
              last_status_code = $4, last_error = $5, delivered_at = $6
          WHERE id = $7",
     )
-    .bind(match outcome {
-        Attempt::Delivered => "delivered",
-        Attempt::WillRetry => "pending",
-        Attempt::GaveUp => "failed",
-    })
+    .bind(
+        match outcome {
+            Attempt::Delivered => DeliveryStatus::Delivered,
+            Attempt::WillRetry => DeliveryStatus::Pending,
+            Attempt::GaveUp => DeliveryStatus::Failed,
+        }
+        .as_str(),
+    )
     .bind(attempts)
     .bind(to_millis(after + retry_delay(attempts, rand::random())))
     .bind(status_code.map(i64::from))

@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::is_local_path;
+use domain::{is_local_path, AuthProblem};
 use engine::identity::password::WeakPassword;
 use engine::identity::users::{self, SignInError, SignUpError, User};
 use engine::AppState;
@@ -37,14 +37,14 @@ fn landing(next: &str) -> String {
 /// Back to `/` with the form, the error code and the typed email; never the password.
 fn back_to_form(
     form: &str,
-    error: &str,
+    error: AuthProblem,
     credentials: &Credentials,
     extra: &[(&str, String)],
 ) -> Response {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("form", form)
-        .append_pair("error", error)
+        .append_pair("error", error.as_str())
         .append_pair("email", credentials.email.trim());
     if is_local_path(&credentials.next) {
         query.append_pair("next", &credentials.next);
@@ -76,7 +76,7 @@ pub async fn sign_up(
     Form(credentials): Form<Credentials>,
 ) -> Response {
     if !state.config.open_sign_up {
-        return back_to_form("sign_up", "sign_up_closed", &credentials, &[]);
+        return back_to_form("sign_up", AuthProblem::SignUpClosed, &credentials, &[]);
     }
     // Creating an account costs a password hash: a client address gets a few per hour.
     let ip = client_ip(&parts.0, state.config.trust_forwarded_for);
@@ -86,11 +86,11 @@ pub async fn sign_up(
         Ok(engine::identity::sign_in_throttle::Verdict::Allowed) => {}
         Ok(engine::identity::sign_in_throttle::Verdict::Throttled { .. }) => {
             tracing::warn!(client_ip = %ip, "sign-up throttled");
-            return back_to_form("sign_up", "sign_up_throttled", &credentials, &[]);
+            return back_to_form("sign_up", AuthProblem::SignUpThrottled, &credentials, &[]);
         }
         Err(err) => {
             tracing::error!(error = %err, "sign-up throttle failed");
-            return back_to_form("sign_up", "server_error", &credentials, &[]);
+            return back_to_form("sign_up", AuthProblem::ServerError, &credentials, &[]);
         }
     }
     let code = match users::sign_up(&state.db, &credentials.email, &credentials.password).await {
@@ -102,18 +102,20 @@ pub async fn sign_up(
                 }
                 Err(err) => {
                     tracing::error!(error = %err, "could not start a session after sign-up");
-                    back_to_form("sign_in", "server_error", &credentials, &[])
+                    back_to_form("sign_in", AuthProblem::ServerError, &credentials, &[])
                 }
             };
         }
-        Err(SignUpError::InvalidEmail(_)) => "invalid_email",
-        Err(SignUpError::WeakPassword(WeakPassword::TooShort)) => "password_too_short",
-        Err(SignUpError::WeakPassword(WeakPassword::TooLong)) => "password_too_long",
-        Err(SignUpError::WeakPassword(WeakPassword::Guessable { .. })) => "password_guessable",
-        Err(SignUpError::EmailTaken) => "email_taken",
+        Err(SignUpError::InvalidEmail(_)) => AuthProblem::InvalidEmail,
+        Err(SignUpError::WeakPassword(WeakPassword::TooShort)) => AuthProblem::PasswordTooShort,
+        Err(SignUpError::WeakPassword(WeakPassword::TooLong)) => AuthProblem::PasswordTooLong,
+        Err(SignUpError::WeakPassword(WeakPassword::Guessable { .. })) => {
+            AuthProblem::PasswordGuessable
+        }
+        Err(SignUpError::EmailTaken) => AuthProblem::EmailTaken,
         Err(SignUpError::Database(err)) => {
             tracing::error!(error = %err, "sign-up failed");
-            "server_error"
+            AuthProblem::ServerError
         }
     };
     back_to_form("sign_up", code, &credentials, &[])
@@ -134,25 +136,25 @@ pub async fn sign_in(
             }
             Err(err) => {
                 tracing::error!(error = %err, "could not start a session after sign-in");
-                back_to_form("sign_in", "server_error", &credentials, &[])
+                back_to_form("sign_in", AuthProblem::ServerError, &credentials, &[])
             }
         },
         Err(SignInError::WrongCredentials) => {
-            back_to_form("sign_in", "wrong_credentials", &credentials, &[])
+            back_to_form("sign_in", AuthProblem::WrongCredentials, &credentials, &[])
         }
         Err(SignInError::Throttled { retry_after }) => {
             let minutes = ((retry_after.num_seconds() + 59) / 60).max(1);
             tracing::warn!(client_ip = %ip, "sign-in throttled");
             back_to_form(
                 "sign_in",
-                "throttled",
+                AuthProblem::Throttled,
                 &credentials,
                 &[("retry", minutes.to_string())],
             )
         }
         Err(SignInError::Database(err)) => {
             tracing::error!(error = %err, "sign-in failed");
-            back_to_form("sign_in", "server_error", &credentials, &[])
+            back_to_form("sign_in", AuthProblem::ServerError, &credentials, &[])
         }
     }
 }

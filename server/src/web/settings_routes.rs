@@ -5,6 +5,7 @@ use app::flash::NEW_API_KEY;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use domain::ApiKeyProblem;
 use engine::identity::api_keys::{self, KeyError};
 use engine::AppState;
 use serde::Deserialize;
@@ -34,11 +35,11 @@ pub async fn create_key(
         }
         Err(error) => {
             let code = match &error {
-                KeyError::InvalidName => "invalid_name",
-                KeyError::TooMany => "too_many",
+                KeyError::InvalidName => ApiKeyProblem::InvalidName,
+                KeyError::TooMany => ApiKeyProblem::TooMany,
                 KeyError::Database(err) => {
                     tracing::error!(error = %err, "creating an API key failed");
-                    "internal_error"
+                    ApiKeyProblem::InternalError
                 }
             };
             Redirect::to(&format!("{PAGE}?error={code}")).into_response()
@@ -53,10 +54,12 @@ pub async fn revoke_key(
 ) -> Response {
     match api_keys::revoke(&app.db, &user.id, &user.email, &id).await {
         Ok(true) => Redirect::to(&format!("{PAGE}?revoked=1")).into_response(),
-        Ok(false) => Redirect::to(&format!("{PAGE}?error=not_found")).into_response(),
+        Ok(false) => {
+            Redirect::to(&format!("{PAGE}?error={}", ApiKeyProblem::NotFound)).into_response()
+        }
         Err(err) => {
             tracing::error!(error = %err, "revoking an API key failed");
-            Redirect::to(&format!("{PAGE}?error=internal_error")).into_response()
+            Redirect::to(&format!("{PAGE}?error={}", ApiKeyProblem::InternalError)).into_response()
         }
     }
 }

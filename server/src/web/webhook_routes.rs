@@ -6,6 +6,7 @@ use app::flash::NEW_WEBHOOK_SECRET;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use domain::WebhookProblem;
 use engine::events::webhooks::{self, EndpointError};
 use engine::AppState;
 use serde::Deserialize;
@@ -45,18 +46,18 @@ pub async fn add(
         }
         Err(error) => {
             let code = match &error {
-                EndpointError::InvalidUrl => "invalid_url",
+                EndpointError::InvalidUrl => WebhookProblem::InvalidUrl,
                 EndpointError::Refused(engine::net::address_guard::UrlRefused::Private) => {
-                    "private_url"
+                    WebhookProblem::PrivateUrl
                 }
-                EndpointError::Refused(_) => "unresolvable_url",
-                EndpointError::TooMany => "too_many",
+                EndpointError::Refused(_) => WebhookProblem::UnresolvableUrl,
+                EndpointError::TooMany => WebhookProblem::TooMany,
                 EndpointError::Database(err) => {
                     tracing::error!(error = %err, "adding a webhook endpoint failed");
-                    "internal_error"
+                    WebhookProblem::InternalError
                 }
             };
-            back(&[("error", code), ("url", form.url.trim())])
+            back(&[("error", code.as_str()), ("url", form.url.trim())])
         }
     }
 }
@@ -68,10 +69,10 @@ pub async fn remove(
 ) -> Response {
     match webhooks::delete_endpoint(&app.db, &user.id, &user.email, &id).await {
         Ok(true) => back(&[("removed", "1")]),
-        Ok(false) => back(&[("error", "not_found")]),
+        Ok(false) => back(&[("error", WebhookProblem::NotFound.as_str())]),
         Err(err) => {
             tracing::error!(error = %err, "removing a webhook endpoint failed");
-            back(&[("error", "internal_error")])
+            back(&[("error", WebhookProblem::InternalError.as_str())])
         }
     }
 }
@@ -83,10 +84,10 @@ pub async fn test(
 ) -> Response {
     match webhooks::send_test(&app.db, &user.id, &id).await {
         Ok(true) => back(&[("tested", "1")]),
-        Ok(false) => back(&[("error", "not_found")]),
+        Ok(false) => back(&[("error", WebhookProblem::NotFound.as_str())]),
         Err(err) => {
             tracing::error!(error = %err, "queueing a test event failed");
-            back(&[("error", "internal_error")])
+            back(&[("error", WebhookProblem::InternalError.as_str())])
         }
     }
 }

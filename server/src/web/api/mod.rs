@@ -49,7 +49,7 @@ impl Modify for BearerKeys {
 }
 
 /// A string schema that takes one of these values.
-fn enum_of<const N: usize>(values: [&str; N]) -> Object {
+fn enum_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values))

@@ -8,17 +8,17 @@ use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use engine::posts::{self, Cursor, PostError, PostRequest, PostStatus};
+use engine::posts::{self, CancelReason, Cursor, PostError, PostRequest, PostStatus};
 use engine::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 fn status_schema() -> utoipa::openapi::Object {
-    enum_of([PostStatus::Scheduled, PostStatus::Cancelled].map(PostStatus::as_str))
+    enum_of(PostStatus::all().iter().map(|status| status.as_str()))
 }
 
 fn cancel_reason_schema() -> utoipa::openapi::Object {
-    let mut schema = enum_of([posts::CANCELLED_BY_OWNER, posts::ACCOUNT_DISCONNECTED]);
+    let mut schema = enum_of(CancelReason::all().iter().map(|reason| reason.as_str()));
     schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
         utoipa::openapi::Type::String,
         utoipa::openapi::Type::Null,
@@ -61,7 +61,7 @@ impl From<posts::Post> for Post {
             text: post.text,
             scheduled_at: post.scheduled_at,
             status: post.status.as_str(),
-            cancel_reason: post.cancel_reason,
+            cancel_reason: post.cancel_reason.map(|reason| reason.as_str().to_owned()),
             targets: post
                 .targets
                 .into_iter()
@@ -204,9 +204,8 @@ pub async fn list_posts(
             posts::MAX_PAGE
         )));
     }
-    let (page, next) = posts::list(&app.db, &caller.owner_id, status, cursor.as_ref(), limit)
-        .await
-        .map_err(ApiError::internal)?;
+    let (page, next) =
+        posts::list(&app.db, &caller.owner_id, status, cursor.as_ref(), limit).await?;
     Ok(Json(PostList {
         posts: page.into_iter().map(Post::from).collect(),
         next_cursor: next.map(|c| c.encode()),
@@ -231,10 +230,9 @@ pub async fn get_post(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Post>, ApiError> {
-    let mut conn = app.db.pool().acquire().await.map_err(ApiError::internal)?;
+    let mut conn = app.db.pool().acquire().await?;
     posts::find(&mut conn, &caller.owner_id, &id)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(|post| Json(post.into()))
         .ok_or_else(|| ApiError::not_found("post"))
 }
@@ -258,8 +256,7 @@ pub async fn cancel_post(
     Path(id): Path<String>,
 ) -> Result<Json<Post>, ApiError> {
     posts::cancel(&app.db, &caller.owner_id, &id)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(|post| Json(post.into()))
         .ok_or_else(|| ApiError::not_found("post"))
 }
