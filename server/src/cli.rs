@@ -111,8 +111,11 @@ fn settings_help() -> String {
     let mut help = String::from(
         "Settings (environment variables, or a .env file in the working directory):\n",
     );
-    for (name, default, what) in engine::config::SETTINGS {
-        help.push_str(&format!("  {name}\n      {what} [default: {default}]\n"));
+    for setting in engine::config::SETTINGS {
+        help.push_str(&format!(
+            "  {}\n      {} [default: {}]\n",
+            setting.name, setting.about, setting.default
+        ));
     }
     help.push_str(
         "  <P>_CLIENT_ID, <P>_CLIENT_SECRET, <P>_AUTH_URL, <P>_TOKEN_URL, <P>_API_URL, <P>_REVOKE_URL\n      \

@@ -77,32 +77,79 @@ pub struct Config {
     pub open_sign_up: bool,
 }
 
-/// Every setting, for the README and `--help`.
-pub const SETTINGS: &[(&str, &str, &str)] = &[
-    ("PLUGBOARD_DATA_DIR", "./data", "Directory for the SQLite database and the generated secret key."),
-    ("DATABASE_URL", "sqlite://<data dir>/plugboard.db", "sqlite://path or postgres://user@host/db. The SQLite file is created on first run."),
-    ("PLUGBOARD_LISTEN_ADDR", "127.0.0.1:3000", "Address and port the server listens on (falls back to LEPTOS_SITE_ADDR)."),
-    ("PLUGBOARD_BASE_URL", "http://localhost:<port>", "Public URL of this instance, used to build OAuth callback URLs. https makes cookies Secure."),
-    ("PLUGBOARD_SECRET_KEY", "generated into <data dir>/secret.key", "32 bytes, base64 or hex, that encrypt tokens at rest. Keep it: losing it loses every connection."),
-    ("PLUGBOARD_SESSION_DAYS", "30", "How long a sign-in lasts."),
-    ("PLUGBOARD_TRUST_FORWARDED_FOR", "false", "Take the client address from X-Forwarded-For (only behind a proxy you run)."),
-    ("PLUGBOARD_LOG", "info", "Log filter, in tracing's EnvFilter syntax (e.g. plugboard=debug,info)."),
-    ("PLUGBOARD_LOG_FORMAT", "text", "text or json."),
-    ("PLUGBOARD_DEBUG_DATA_DELAY_MS", "0", "Development aid: delay the connections page's data to see its loading skeleton."),
-    ("PLUGBOARD_SANDBOX", "false", "Serve stand-ins for every platform without credentials (same as `serve --sandbox`). Refused unless the base URL is plain http on this machine."),
-    ("PLUGBOARD_SANDBOX_ALLOW_PUBLIC", "false", "Start in sandbox mode even though the base URL is https or not on this machine (a shared demo). Never on an instance with real accounts."),
-    ("PLUGBOARD_PROVIDER_TIMEOUT_MS", "10000", "The most one call to a platform may take."),
-    ("PLUGBOARD_ALLOW_PRIVATE_URLS", "false", "Allow Listmonk, Mastodon and Bluesky servers and webhook endpoints on private or loopback addresses."),
-    ("PLUGBOARD_WORKERS", "true", "Run the token refresh and webhook delivery workers in this process."),
-    ("PLUGBOARD_REFRESH_INTERVAL_SECS", "30", "How often the refresh worker looks for tokens that are due."),
-    ("PLUGBOARD_REFRESH_CONCURRENCY", "16", "How many refreshes one process runs at once."),
-    ("PLUGBOARD_REFRESH_LEASE_SECS", "30", "How long a process holds an account it is refreshing; renewed while the call runs, so it lapses only when the process is gone."),
-    ("PLUGBOARD_SHUTDOWN_GRACE_SECS", "30", "On SIGTERM or SIGINT, how long refreshes, health checks, deliveries and requests in flight may take to finish and store before the process exits."),
-    ("PLUGBOARD_HEALTH_CHECK_TTL_SECS", "300", "An account checked this recently is not checked again when the page loads."),
-    ("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", "16", "How many health-check calls one process makes at once."),
-    ("PLUGBOARD_METRICS_TOKEN", "(none)", "Bearer token for /metrics; without one, only loopback clients that did not come through a proxy may read it."),
-    ("PLUGBOARD_OPEN_SIGN_UP", "true", "Let anyone create an account on the welcome page (throttled per client address). Off, accounts are made with `plugboard user create` only."),
+/// One setting: its variable, its default as the README and `--help` show it, and what it does.
+/// A default in angle brackets or words is computed from other settings; any other default is
+/// the value itself, and the only place that states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub about: &'static str,
+}
+
+/// Every setting: the one table the configuration, `--help` and the README's table come from.
+pub const SETTINGS: &[Setting] = &[
+    Setting { name: "PLUGBOARD_DATA_DIR", default: "./data", about: "Directory for the SQLite database and the generated secret key." },
+    Setting { name: "DATABASE_URL", default: "sqlite://<data dir>/plugboard.db", about: "sqlite://path or postgres://user@host/db. The SQLite file is created on first run." },
+    Setting { name: "PLUGBOARD_LISTEN_ADDR", default: "127.0.0.1:3000", about: "Address and port the server listens on (falls back to LEPTOS_SITE_ADDR)." },
+    Setting { name: "PLUGBOARD_BASE_URL", default: "http://localhost:<port>", about: "Public URL of this instance, used to build OAuth callback URLs. https makes cookies Secure." },
+    Setting { name: "PLUGBOARD_SECRET_KEY", default: "generated into <data dir>/secret.key (mode 0600)", about: "32 bytes, base64 or hex, that encrypt tokens at rest. Keep it: losing it loses every connection." },
+    Setting { name: "PLUGBOARD_SESSION_DAYS", default: "30", about: "How long a sign-in lasts." },
+    Setting { name: "PLUGBOARD_TRUST_FORWARDED_FOR", default: "false", about: "Take the client address from X-Forwarded-For (only behind a proxy you run)." },
+    Setting { name: "PLUGBOARD_LOG", default: "info", about: "Log filter, in tracing's EnvFilter syntax (e.g. plugboard=debug,info)." },
+    Setting { name: "PLUGBOARD_LOG_FORMAT", default: "text", about: "text or json." },
+    Setting { name: "PLUGBOARD_DEBUG_DATA_DELAY_MS", default: "0", about: "Development aid: delay the connections page's data to see its loading skeleton." },
+    Setting { name: "PLUGBOARD_SANDBOX", default: "false", about: "Serve stand-ins for every platform without credentials (same as `serve --sandbox`). Refused unless the base URL is plain http on this machine." },
+    Setting { name: "PLUGBOARD_SANDBOX_ALLOW_PUBLIC", default: "false", about: "Start in sandbox mode even though the base URL is https or not on this machine (a shared demo). Never on an instance with real accounts." },
+    Setting { name: "PLUGBOARD_PROVIDER_TIMEOUT_MS", default: "10000", about: "The most one call to a platform may take." },
+    Setting { name: "PLUGBOARD_ALLOW_PRIVATE_URLS", default: "false", about: "Allow Listmonk, Mastodon and Bluesky servers and webhook endpoints on private or loopback addresses." },
+    Setting { name: "PLUGBOARD_WORKERS", default: "true", about: "Run the token refresh and webhook delivery workers in this process." },
+    Setting { name: "PLUGBOARD_REFRESH_INTERVAL_SECS", default: "30", about: "How often the refresh worker looks for tokens that are due." },
+    Setting { name: "PLUGBOARD_REFRESH_CONCURRENCY", default: "16", about: "How many refreshes one process runs at once." },
+    Setting { name: "PLUGBOARD_REFRESH_LEASE_SECS", default: "30", about: "How long a process holds an account it is refreshing; renewed while the call runs, so it lapses only when the process is gone." },
+    Setting { name: "PLUGBOARD_SHUTDOWN_GRACE_SECS", default: "30", about: "On SIGTERM or SIGINT, how long refreshes, health checks, deliveries and requests in flight may take to finish and store before the process exits." },
+    Setting { name: "PLUGBOARD_HEALTH_CHECK_TTL_SECS", default: "300", about: "An account checked this recently is not checked again when the page loads." },
+    Setting { name: "PLUGBOARD_HEALTH_CHECK_CONCURRENCY", default: "16", about: "How many health-check calls one process makes at once." },
+    Setting { name: "PLUGBOARD_METRICS_TOKEN", default: "(none)", about: "Bearer token for /metrics; without one, only loopback clients that did not come through a proxy may read it." },
+    Setting { name: "PLUGBOARD_OPEN_SIGN_UP", default: "true", about: "Let anyone create an account on the welcome page (throttled per client address). Off, accounts are made with `plugboard user create` only." },
 ];
+
+/// The table's entry for a setting.
+fn setting(name: &str) -> &'static Setting {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the table of settings"))
+}
+
+/// Reads settings through `lookup`, falling back to the table's defaults.
+struct Reader<L> {
+    lookup: L,
+}
+
+impl<L: Fn(&str) -> Option<String>> Reader<L> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+    }
+
+    /// The value, or the table's default.
+    fn text(&self, name: &'static str) -> String {
+        self.get(name)
+            .unwrap_or_else(|| setting(name).default.to_owned())
+    }
+
+    fn number(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
+        parse_number(name, &self.text(name), range)
+    }
+
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        parse_bool(name, &self.text(name))
+    }
+}
 
 impl Config {
     /// Reads `.env` (if present) and the process environment.
@@ -115,28 +162,31 @@ impl Config {
 
     /// Builds the configuration from any source of variables (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let data_dir =
-            PathBuf::from(lookup("PLUGBOARD_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let settings = Reader { lookup: &lookup };
+        let data_dir = PathBuf::from(settings.text("PLUGBOARD_DATA_DIR"));
 
-        let database_url = match lookup("DATABASE_URL") {
+        let database_url = match settings.get("DATABASE_URL") {
             Some(url) => parse_database_url(&url)?,
             None => default_sqlite_url(&data_dir),
         };
 
-        let listen_addr = match lookup("PLUGBOARD_LISTEN_ADDR") {
+        let listen_addr = match settings.get("PLUGBOARD_LISTEN_ADDR") {
             Some(addr) => parse_addr("PLUGBOARD_LISTEN_ADDR", &addr)?,
-            None => match lookup("LEPTOS_SITE_ADDR") {
+            None => match settings.get("LEPTOS_SITE_ADDR") {
                 Some(addr) => parse_addr("LEPTOS_SITE_ADDR", &addr)?,
-                None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+                None => parse_addr(
+                    "PLUGBOARD_LISTEN_ADDR",
+                    &settings.text("PLUGBOARD_LISTEN_ADDR"),
+                )?,
             },
         };
 
-        let base_url = match lookup("PLUGBOARD_BASE_URL") {
+        let base_url = match settings.get("PLUGBOARD_BASE_URL") {
             Some(url) => parse_base_url(&url)?,
             None => default_base_url(listen_addr),
         };
 
-        let secret_key_source = match lookup("PLUGBOARD_SECRET_KEY") {
+        let secret_key_source = match settings.get("PLUGBOARD_SECRET_KEY") {
             Some(key) => {
                 SecretKey::parse(&key).map_err(|e| ConfigError::new("PLUGBOARD_SECRET_KEY", e))?;
                 SecretKeySource::Inline(key)
@@ -144,23 +194,13 @@ impl Config {
             None => SecretKeySource::File(data_dir.join("secret.key")),
         };
 
-        let session_days = parse_number(
-            "PLUGBOARD_SESSION_DAYS",
-            lookup("PLUGBOARD_SESSION_DAYS"),
-            30,
-            1..=365,
-        )?;
-        let debug_delay_ms = parse_number(
-            "PLUGBOARD_DEBUG_DATA_DELAY_MS",
-            lookup("PLUGBOARD_DEBUG_DATA_DELAY_MS"),
-            0,
-            0..=60_000,
-        )?;
+        let session_days = settings.number("PLUGBOARD_SESSION_DAYS", 1..=365)?;
+        let debug_delay_ms = settings.number("PLUGBOARD_DEBUG_DATA_DELAY_MS", 0..=60_000)?;
 
-        let log_format = match lookup("PLUGBOARD_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
+        let log_format = match settings.text("PLUGBOARD_LOG_FORMAT").as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
                 return Err(ConfigError::new(
                     "PLUGBOARD_LOG_FORMAT",
                     format!("expected `text` or `json`, got `{other}`"),
@@ -168,11 +208,8 @@ impl Config {
             }
         };
 
-        let sandbox = parse_bool("PLUGBOARD_SANDBOX", lookup("PLUGBOARD_SANDBOX"))?;
-        let sandbox_allow_public = parse_bool(
-            "PLUGBOARD_SANDBOX_ALLOW_PUBLIC",
-            lookup("PLUGBOARD_SANDBOX_ALLOW_PUBLIC"),
-        )?;
+        let sandbox = settings.flag("PLUGBOARD_SANDBOX")?;
+        let sandbox_allow_public = settings.flag("PLUGBOARD_SANDBOX_ALLOW_PUBLIC")?;
         if sandbox && !sandbox_allow_public && !is_local_development(&base_url) {
             return Err(ConfigError::new(
                 "PLUGBOARD_SANDBOX",
@@ -181,23 +218,12 @@ impl Config {
                 ),
             ));
         }
-        let provider_timeout_ms = parse_number(
-            "PLUGBOARD_PROVIDER_TIMEOUT_MS",
-            lookup("PLUGBOARD_PROVIDER_TIMEOUT_MS"),
-            10_000,
-            100..=120_000,
-        )?;
+        let provider_timeout_ms =
+            settings.number("PLUGBOARD_PROVIDER_TIMEOUT_MS", 100..=120_000)?;
         let providers =
             crate::platforms::catalog::Providers::from_lookup(&lookup, &base_url, sandbox)?;
-        let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
-            parse_number(name, lookup(name), default, range)
-        };
-        let refresh_interval = number("PLUGBOARD_REFRESH_INTERVAL_SECS", 30, 1..=86_400)?;
-        let refresh_concurrency = number("PLUGBOARD_REFRESH_CONCURRENCY", 16, 1..=1024)?;
-        let refresh_lease = number("PLUGBOARD_REFRESH_LEASE_SECS", 30, 1..=3600)?;
-        let shutdown_grace = number("PLUGBOARD_SHUTDOWN_GRACE_SECS", 30, 0..=3600)?;
-        let health_check_ttl = number("PLUGBOARD_HEALTH_CHECK_TTL_SECS", 300, 0..=86_400)?;
-        let health_check_concurrency = number("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", 16, 1..=1024)?;
+        let seconds = |name, range| settings.number(name, range).map(Duration::from_secs);
+        let count = |name, range| settings.number(name, range).map(|n| n as usize);
 
         Ok(Config {
             data_dir,
@@ -206,32 +232,23 @@ impl Config {
             base_url,
             secret_key_source,
             session_ttl: Duration::from_secs(session_days * 24 * 60 * 60),
-            trust_forwarded_for: parse_bool(
-                "PLUGBOARD_TRUST_FORWARDED_FOR",
-                lookup("PLUGBOARD_TRUST_FORWARDED_FOR"),
-            )?,
-            log_filter: lookup("PLUGBOARD_LOG").unwrap_or_else(|| "info".into()),
+            trust_forwarded_for: settings.flag("PLUGBOARD_TRUST_FORWARDED_FOR")?,
+            log_filter: settings.text("PLUGBOARD_LOG"),
             log_format,
             debug_data_delay: Duration::from_millis(debug_delay_ms),
             sandbox,
             provider_timeout: Duration::from_millis(provider_timeout_ms),
-            allow_private_urls: parse_bool(
-                "PLUGBOARD_ALLOW_PRIVATE_URLS",
-                lookup("PLUGBOARD_ALLOW_PRIVATE_URLS"),
-            )?,
+            allow_private_urls: settings.flag("PLUGBOARD_ALLOW_PRIVATE_URLS")?,
             providers,
-            workers: parse_bool_default_true("PLUGBOARD_WORKERS", lookup("PLUGBOARD_WORKERS"))?,
-            refresh_interval: Duration::from_secs(refresh_interval),
-            refresh_concurrency: refresh_concurrency as usize,
-            refresh_lease: Duration::from_secs(refresh_lease),
-            shutdown_grace: Duration::from_secs(shutdown_grace),
-            health_check_ttl: Duration::from_secs(health_check_ttl),
-            health_check_concurrency: health_check_concurrency as usize,
-            metrics_token: lookup("PLUGBOARD_METRICS_TOKEN"),
-            open_sign_up: parse_bool_default_true(
-                "PLUGBOARD_OPEN_SIGN_UP",
-                lookup("PLUGBOARD_OPEN_SIGN_UP"),
-            )?,
+            workers: settings.flag("PLUGBOARD_WORKERS")?,
+            refresh_interval: seconds("PLUGBOARD_REFRESH_INTERVAL_SECS", 1..=86_400)?,
+            refresh_concurrency: count("PLUGBOARD_REFRESH_CONCURRENCY", 1..=1024)?,
+            refresh_lease: seconds("PLUGBOARD_REFRESH_LEASE_SECS", 1..=3600)?,
+            shutdown_grace: seconds("PLUGBOARD_SHUTDOWN_GRACE_SECS", 0..=3600)?,
+            health_check_ttl: seconds("PLUGBOARD_HEALTH_CHECK_TTL_SECS", 0..=86_400)?,
+            health_check_concurrency: count("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", 1..=1024)?,
+            metrics_token: settings.get("PLUGBOARD_METRICS_TOKEN"),
+            open_sign_up: settings.flag("PLUGBOARD_OPEN_SIGN_UP")?,
         })
     }
 
@@ -385,13 +402,9 @@ fn default_base_url(listen_addr: SocketAddr) -> Url {
 
 fn parse_number(
     setting: &'static str,
-    value: Option<String>,
-    default: u64,
+    value: &str,
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<u64, ConfigError> {
-    let Some(value) = value else {
-        return Ok(default);
-    };
     let number: u64 = value.trim().parse().map_err(|_| {
         ConfigError::new(setting, format!("expected a whole number, got `{value}`"))
     })?;
@@ -408,26 +421,11 @@ fn parse_number(
     Ok(number)
 }
 
-fn parse_bool_default_true(
-    setting: &'static str,
-    value: Option<String>,
-) -> Result<bool, ConfigError> {
-    match value {
-        None => Ok(true),
-        some => parse_bool(setting, some),
-    }
-}
-
-fn parse_bool(setting: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
-    match value
-        .as_deref()
-        .map(str::trim)
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(other) => Err(ConfigError::new(
+fn parse_bool(setting: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "0" | "false" | "no" | "off" => Ok(false),
+        "1" | "true" | "yes" | "on" => Ok(true),
+        other => Err(ConfigError::new(
             setting,
             format!("expected true or false, got `{other}`"),
         )),
@@ -567,5 +565,42 @@ mod tests {
         let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         let config = config(&[("PLUGBOARD_SECRET_KEY", key)]).unwrap();
         assert!(config.load_secret_key().is_ok());
+    }
+
+    #[test]
+    fn every_default_that_is_a_value_is_read_from_the_table() {
+        // Numbers and flags in the table parse: the configuration's defaults are these values.
+        let config = config(&[]).unwrap();
+        assert_eq!(config.refresh_interval, Duration::from_secs(30));
+        assert_eq!(config.health_check_ttl, Duration::from_secs(300));
+        assert!(config.workers && config.open_sign_up && !config.sandbox);
+        assert_eq!(config.log_filter, "info");
+        for setting in SETTINGS {
+            assert!(!setting.about.is_empty(), "{}", setting.name);
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_setting_with_its_default() {
+        let readme = include_str!("../../../README.md");
+        let rows: Vec<(String, String)> = readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                let is_setting =
+                    SETTINGS.iter().any(|s| s.name == name) || name.starts_with("PLUGBOARD_");
+                let default = cells.get(2)?.replace('`', "");
+                is_setting.then(|| (name.to_owned(), default))
+            })
+            .collect();
+        let listed: Vec<(String, String)> = SETTINGS
+            .iter()
+            .map(|s| (s.name.to_owned(), s.default.to_owned()))
+            .collect();
+        assert_eq!(
+            rows, listed,
+            "README.md's settings table follows config::SETTINGS"
+        );
     }
 }
