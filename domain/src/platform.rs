@@ -227,6 +227,14 @@ impl fmt::Display for UnknownPlatform {
 
 impl std::error::Error for UnknownPlatform {}
 
+impl TryFrom<String> for Platform {
+    type Error = UnknownPlatform;
+
+    fn try_from(slug: String) -> Result<Self, Self::Error> {
+        slug.parse()
+    }
+}
+
 impl FromStr for Platform {
     type Err = UnknownPlatform;
 

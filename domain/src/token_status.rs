@@ -41,6 +41,14 @@ impl fmt::Display for StoredTokenStatus {
     }
 }
 
+impl TryFrom<String> for StoredTokenStatus {
+    type Error = String;
+
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        stored.parse()
+    }
+}
+
 impl FromStr for StoredTokenStatus {
     type Err = String;
 

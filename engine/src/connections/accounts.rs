@@ -2,38 +2,49 @@
 
 use crate::platforms::adapters::{adapter, KnownAccount};
 use crate::platforms::catalog::spec;
+use crate::storage::columns::{Flag, JsonText, MaybeMillis, Millis};
 use crate::storage::crypto::SecretBox;
-use crate::storage::db::{flag, from_millis, get_flag, new_id, to_millis, Db};
+use crate::storage::db::{flag, new_id, to_millis, Db};
 use chrono::{DateTime, Utc};
 use domain::{token_status, ConnectedAccount, Platform, StoredTokenStatus, Usage};
 use secrecy::SecretString;
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// An account row without its secrets.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AccountRecord {
     pub id: String,
     pub owner_id: String,
+    #[sqlx(try_from = "String")]
     pub platform: Platform,
     pub platform_account_id: String,
     pub username: String,
     pub display_name: Option<String>,
     pub profile_image_url: Option<String>,
+    #[sqlx(try_from = "MaybeMillis")]
     pub token_expires_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "String")]
     pub token_status: StoredTokenStatus,
+    #[sqlx(try_from = "Flag")]
     pub is_twitter_premium: bool,
+    #[sqlx(try_from = "JsonText")]
     pub metadata: Value,
+    #[sqlx(try_from = "Millis")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Millis")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeMillis")]
     pub last_refreshed_at: Option<DateTime<Utc>>,
     /// Goes up by one every time the tokens are replaced: a write made from tokens read at one
     /// version only lands if the row is still at that version.
     pub token_version: i64,
     /// Transient refresh failures in a row (for backoff).
+    #[sqlx(try_from = "i64")]
     pub refresh_failures: u32,
     /// When the worker will next try to refresh it; `None` when it cannot be refreshed.
+    #[sqlx(try_from = "MaybeMillis")]
     pub next_refresh_at: Option<DateTime<Utc>>,
 }
 
@@ -43,47 +54,6 @@ const RECORD_COLUMNS: &str =
     created_at, updated_at, last_refreshed_at, token_version, refresh_failures, next_refresh_at";
 
 impl AccountRecord {
-    fn from_row(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
-        let decode = |column: &str, err: String| sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: err.into(),
-        };
-        let platform: String = row.try_get("platform")?;
-        let status: String = row.try_get("token_status")?;
-        let metadata: String = row.try_get("metadata")?;
-        Ok(AccountRecord {
-            id: row.try_get("id")?,
-            owner_id: row.try_get("owner_id")?,
-            platform: platform
-                .parse()
-                .map_err(|e: domain::platform::UnknownPlatform| {
-                    decode("platform", e.to_string())
-                })?,
-            platform_account_id: row.try_get("platform_account_id")?,
-            username: row.try_get("username")?,
-            display_name: row.try_get("display_name")?,
-            profile_image_url: row.try_get("profile_image_url")?,
-            token_expires_at: row
-                .try_get::<Option<i64>, _>("token_expires_at")?
-                .map(from_millis),
-            token_status: status.parse().map_err(|e| decode("token_status", e))?,
-            is_twitter_premium: get_flag(row, "is_twitter_premium")?,
-            metadata: serde_json::from_str(&metadata)
-                .map_err(|e| decode("metadata", e.to_string()))?,
-            created_at: from_millis(row.try_get("created_at")?),
-            updated_at: from_millis(row.try_get("updated_at")?),
-            last_refreshed_at: row
-                .try_get::<Option<i64>, _>("last_refreshed_at")?
-                .map(from_millis),
-            token_version: row.try_get("token_version")?,
-            refresh_failures: u32::try_from(row.try_get::<i64, _>("refresh_failures")?)
-                .unwrap_or(u32::MAX),
-            next_refresh_at: row
-                .try_get::<Option<i64>, _>("next_refresh_at")?
-                .map(from_millis),
-        })
-    }
-
     /// An account of `platform` for unit tests: active, an hour left, never refreshed.
     #[cfg(test)]
     pub(crate) fn example(platform: Platform) -> AccountRecord {

@@ -4,33 +4,46 @@ use crate::connections::accounts;
 use crate::identity::users::{self, normalize_email};
 use crate::storage::db::{to_millis, Db};
 use domain::{at_total_limit, PlanLimits, PlanOffer, PlanSummary, Platform};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: String,
+    name: String,
+    description: String,
+    monthly_price_cents: i64,
+    total_limit: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlatformLimitRow {
+    plan_id: String,
+    platform: String,
+    max_accounts: i64,
+}
+
 pub async fn list(db: &Db) -> Result<Vec<PlanOffer>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<PlanRow> = sqlx::query_as(
         "SELECT id, name, description, monthly_price_cents, total_limit FROM plans ORDER BY sort_order, id",
     )
     .fetch_all(db.pool())
     .await?;
     let mut conn = db.pool().acquire().await?;
     let mut per_platform = platform_limits(&mut conn, None).await?;
-    rows.iter()
-        .map(|row| {
-            let id: String = row.try_get("id")?;
-            let total: Option<i64> = row.try_get("total_limit")?;
-            Ok(PlanOffer {
-                limits: PlanLimits {
-                    total: total.map(clamp_u32),
-                    per_platform: per_platform.remove(&id).unwrap_or_default(),
-                },
-                name: row.try_get("name")?,
-                description: row.try_get("description")?,
-                monthly_price_cents: clamp_u32(row.try_get("monthly_price_cents")?),
-                id,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| PlanOffer {
+            limits: PlanLimits {
+                total: row.total_limit.map(clamp_u32),
+                per_platform: per_platform.remove(&row.id).unwrap_or_default(),
+            },
+            name: row.name,
+            description: row.description,
+            monthly_price_cents: clamp_u32(row.monthly_price_cents),
+            id: row.id,
         })
-        .collect()
+        .collect())
 }
 
 /// A plan's name and limits. Takes a connection so that it can run inside a transaction.
@@ -38,17 +51,17 @@ pub async fn limits_of(
     conn: &mut AnyConnection,
     plan_id: &str,
 ) -> Result<(String, PlanLimits), sqlx::Error> {
-    let row = sqlx::query("SELECT name, total_limit FROM plans WHERE id = $1")
-        .bind(plan_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let total: Option<i64> = row.try_get("total_limit")?;
+    let (name, total): (String, Option<i64>) =
+        sqlx::query_as("SELECT name, total_limit FROM plans WHERE id = $1")
+            .bind(plan_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let per_platform = platform_limits(conn, Some(plan_id))
         .await?
         .remove(plan_id)
         .unwrap_or_default();
     Ok((
-        row.try_get("name")?,
+        name,
         PlanLimits {
             total: total.map(clamp_u32),
             per_platform,
@@ -60,7 +73,7 @@ async fn platform_limits(
     conn: &mut AnyConnection,
     plan_id: Option<&str>,
 ) -> Result<BTreeMap<String, BTreeMap<Platform, u32>>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<PlatformLimitRow> = sqlx::query_as(
         "SELECT plan_id, platform, max_accounts FROM plan_platform_limits
          WHERE $1 IS NULL OR plan_id = $1",
     )
@@ -69,16 +82,15 @@ async fn platform_limits(
     .await?;
     let mut limits: BTreeMap<String, BTreeMap<Platform, u32>> = BTreeMap::new();
     for row in rows {
-        let slug: String = row.try_get("platform")?;
         // A row for a platform this build does not know is ignored rather than fatal.
-        let Some(platform) = Platform::from_slug(&slug) else {
-            tracing::warn!(platform = %slug, "plan_platform_limits names an unknown platform");
+        let Some(platform) = Platform::from_slug(&row.platform) else {
+            tracing::warn!(platform = %row.platform, "plan_platform_limits names an unknown platform");
             continue;
         };
         limits
-            .entry(row.try_get("plan_id")?)
+            .entry(row.plan_id)
             .or_default()
-            .insert(platform, clamp_u32(row.try_get("max_accounts")?));
+            .insert(platform, clamp_u32(row.max_accounts));
     }
     Ok(limits)
 }

@@ -2,30 +2,20 @@
 
 use crate::identity::password::{self, WeakPassword};
 use crate::identity::sign_in_throttle::{self, Verdict};
-use crate::storage::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
+use crate::storage::columns::Millis;
+use crate::storage::db::{is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 pub const DEFAULT_PLAN: &str = "free";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub plan_id: String,
+    #[sqlx(try_from = "Millis")]
     pub created_at: DateTime<Utc>,
-}
-
-impl User {
-    fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-        Ok(User {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            plan_id: row.try_get("plan_id")?,
-            created_at: from_millis(row.try_get("created_at")?),
-        })
-    }
 }
 
 /// The signed-in user, put into each request's extensions by the session middleware.

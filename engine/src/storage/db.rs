@@ -4,7 +4,7 @@
 //! Unix milliseconds and flags as integers, the types both databases share through sqlx's `Any`.
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Once;
@@ -123,14 +123,9 @@ pub fn from_millis(millis: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// A flag as stored (read back with [`super::columns::Flag`]).
 pub fn flag(value: bool) -> i32 {
     i32::from(value)
-}
-
-/// Reads an integer flag column written by [`flag`].
-pub fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    use sqlx::Row;
-    Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
 /// Runs a write that must not be lost (rotated tokens the platform has already issued): retried
