@@ -48,7 +48,7 @@ impl PlatformAdapter for Bluesky {
 
     async fn abandon(&self, server: &AccountServer, refresh: &SecretString) {
         // Signed in as another account: end the session just made for it.
-        if let Err(error) = end_session_at(&server.http, &server.base(), refresh).await {
+        if let Err(error) = end_session_at(server, refresh).await {
             tracing::warn!(error = %error, "ending an unwanted Bluesky session failed");
         }
     }
@@ -60,11 +60,11 @@ impl PlatformAdapter for Bluesky {
         token: &SecretString,
     ) -> Result<(Value, Option<String>), ProviderError> {
         let settings = app.config.providers.get(account.platform);
-        let pds = pds_of(app, account);
-        let http = http_for_stored_url(app, settings, &pds).await?;
+        let pds = pds_of(app, account).await?;
         super::generic::answer_naming(
             settings,
-            http.get(format!("{pds}/xrpc/app.bsky.actor.getProfile"))
+            pds.http
+                .get(format!("{}/xrpc/app.bsky.actor.getProfile", pds.base()))
                 .query(&[("actor", account.platform_account_id)])
                 .bearer_auth(token.expose_secret()),
             "/did",
@@ -81,16 +81,13 @@ impl PlatformAdapter for Bluesky {
         refresh: &SecretString,
         app_password: Option<&SecretString>,
     ) -> Result<TokenSet, ProviderError> {
-        let settings = app.config.providers.get(account.platform);
-        let pds = pds_of(app, account);
-        let http = http_for_stored_url(app, settings, &pds).await?;
-        match refresh_session(&http, &pds, refresh).await {
+        let pds = pds_of(app, account).await?;
+        match refresh_session(&pds, refresh).await {
             Err(e) if e.kind == FailureKind::Terminal => {
-                let (Some(app_password), Ok(url)) = (app_password, Url::parse(&pds)) else {
+                let Some(app_password) = app_password else {
                     return Err(e);
                 };
-                let server = AccountServer { url, http };
-                create_session(&server, account.username, app_password)
+                create_session(&pds, account.username, app_password)
                     .await
                     .map(|checked| checked.tokens)
                     .map_err(|problem| match problem {
@@ -104,10 +101,8 @@ impl PlatformAdapter for Bluesky {
 
     /// Ends Plugboard's session, best effort: the account is gone whatever the PDS says.
     async fn end_session(&self, app: &AppState, account: KnownAccount<'_>, refresh: &SecretString) {
-        let settings = app.config.providers.get(account.platform);
-        let pds = pds_of(app, account);
-        let ended = match http_for_stored_url(app, settings, &pds).await {
-            Ok(http) => end_session_at(&http, &pds, refresh).await,
+        let ended = match pds_of(app, account).await {
+            Ok(pds) => end_session_at(&pds, refresh).await,
             Err(error) => Err(error),
         };
         if let Err(error) = ended {
@@ -116,12 +111,15 @@ impl PlatformAdapter for Bluesky {
     }
 }
 
-/// The account's PDS: the one it was connected at, else the configured one.
-fn pds_of(app: &AppState, account: KnownAccount<'_>) -> String {
-    account
-        .kept("pds_url")
-        .map(str::to_owned)
-        .unwrap_or_else(|| app.config.providers.get(account.platform).api_url.clone())
+/// The account's PDS (the one it was connected at, else the configured one), with a client
+/// through the address guard: it is a URL a person typed.
+async fn pds_of(app: &AppState, account: KnownAccount<'_>) -> Result<AccountServer, ProviderError> {
+    let settings = app.config.providers.get(account.platform);
+    let pds = account.kept("pds_url").unwrap_or(&settings.api_url);
+    let url = Url::parse(pds)
+        .map_err(|_| ProviderError::unexpected("the stored server address is not a URL"))?;
+    let http = http_for_stored_url(app, settings, pds).await?;
+    Ok(AccountServer { url, http })
 }
 
 /// A Bluesky handle (with or without `@`), an email, or a DID.
@@ -243,26 +241,23 @@ pub fn bluesky_tokens(session: &Value, now: DateTime<Utc>) -> Result<TokenSet, P
 /// `refreshSession` with the refresh JWT gives a new pair (the old refresh JWT stops working:
 /// it rotates).
 async fn refresh_session(
-    http: &reqwest::Client,
-    pds: &str,
+    pds: &AccountServer,
     refresh_jwt: &SecretString,
 ) -> Result<TokenSet, ProviderError> {
-    let reply =
-        with_refresh_jwt(http, pds, "com.atproto.server.refreshSession", refresh_jwt).await?;
+    let reply = with_refresh_jwt(pds, "com.atproto.server.refreshSession", refresh_jwt).await?;
     let session = json_answer(Platform::Bluesky, &reply)?;
     bluesky_tokens(&session, Utc::now())
 }
 
 /// A Bluesky procedure authorized by the session's refresh JWT.
 async fn with_refresh_jwt(
-    http: &reqwest::Client,
-    pds: &str,
+    pds: &AccountServer,
     method: &str,
     refresh_jwt: &SecretString,
 ) -> Result<Reply, ProviderError> {
-    let url = format!("{}/xrpc/{method}", pds.trim_end_matches('/'));
+    let url = format!("{}/xrpc/{method}", pds.base());
     send_capped(
-        http.post(url).bearer_auth(refresh_jwt.expose_secret()),
+        pds.http.post(url).bearer_auth(refresh_jwt.expose_secret()),
         MAX_BODY,
     )
     .await
@@ -272,12 +267,10 @@ async fn with_refresh_jwt(
 /// `deleteSession` with the refresh JWT ends that session (the app password it was made with
 /// stays: only the person can delete it).
 async fn end_session_at(
-    http: &reqwest::Client,
-    pds: &str,
+    pds: &AccountServer,
     refresh_jwt: &SecretString,
 ) -> Result<(), ProviderError> {
-    let reply =
-        with_refresh_jwt(http, pds, "com.atproto.server.deleteSession", refresh_jwt).await?;
+    let reply = with_refresh_jwt(pds, "com.atproto.server.deleteSession", refresh_jwt).await?;
     if reply.is_success() {
         Ok(())
     } else {

@@ -4,6 +4,7 @@ use super::{KnownAccount, PlatformAdapter};
 use crate::net::http::{send_capped, MAX_BODY};
 use crate::platforms::catalog::ProviderSettings;
 use crate::platforms::client::text_at;
+use crate::platforms::credentials::json_answer;
 use crate::platforms::failure::{classify_reply, ProviderError};
 use crate::platforms::servers::http_for_stored_url;
 use crate::AppState;
@@ -60,9 +61,8 @@ pub(super) async fn json_answer_of(
     request: reqwest::RequestBuilder,
 ) -> Result<Value, ProviderError> {
     let reply = send_capped(request, MAX_BODY).await?;
-    let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-    let refused_in_body = body.get("ok") == Some(&Value::Bool(false));
-    if !reply.is_success() || refused_in_body {
+    let body = json_answer(settings.platform, &reply)?;
+    if body.get("ok") == Some(&Value::Bool(false)) {
         return Err(classify_reply(&reply, settings.spec()));
     }
     Ok(body)
