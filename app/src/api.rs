@@ -36,7 +36,7 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
         .collect())
 }
 
-/// The note a form handler left for this page (a disconnect's outcome), shown once.
+/// The note a form left for this page (a disconnect's outcome), shown once.
 #[server(prefix = "/api/fn", endpoint = "flash_notice")]
 pub async fn take_flash_notice() -> Result<Option<Notice>, AppError> {
     use crate::server_context::require_user;
@@ -82,20 +82,24 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
     })
 }
 
-/// The webhooks page: endpoints, recent deliveries, and a just-created secret (shown once).
+/// The webhooks page: endpoints, recent deliveries, a just-created secret (shown once), and the URL
+/// typed in a refused attempt.
 #[server(prefix = "/api/fn", endpoint = "webhooks_overview")]
 pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
     use crate::server_context::{app_state, require_user};
     use secrecy::ExposeSecret;
     let user = require_user()?;
     let state = app_state()?;
-    let new_secret = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => {
+    let (new_secret, typed_url) = match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => (
             crate::flash::NEW_WEBHOOK_SECRET
                 .take(&state.secrets, &session)
-                .await
-        }
-        Err(_) => None,
+                .await,
+            crate::flash::TYPED_WEBHOOK_URL
+                .take(&session, crate::forms::WEBHOOKS)
+                .await,
+        ),
+        Err(_) => (None, None),
     };
     Ok(WebhooksOverview {
         endpoints: engine::events::webhooks::list_endpoints(&state.db, &user.id).await?,
@@ -104,6 +108,7 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
             endpoint_id,
             secret: secret.expose_secret().to_owned(),
         }),
+        typed_url,
     })
 }
 
@@ -145,7 +150,11 @@ pub async fn get_credentials_form(
     let state = app_state()?;
     let platform = Platform::from_slug(&platform).ok_or_else(|| reject(AppError::NotFound))?;
     let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => crate::flash::take_typed_server(&session, platform).await,
+        Ok(session) => {
+            crate::flash::TYPED_SERVER
+                .take(&session, platform.slug())
+                .await
+        }
         Err(_) => None,
     };
     engine::connections::connect::connect_form(

@@ -1,6 +1,8 @@
 //! The one error type server functions return. Its messages are safe to show: internal details are
 //! logged on the server and never cross the wire.
 
+use crate::notices::{api_key_problem, webhook_problem};
+use domain::{ApiKeyProblem, WebhookProblem};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,12 @@ pub enum AppError {
     Internal,
     #[error("Could not reach Plugboard. Check your connection and try again.")]
     Unreachable,
+    /// The settings page's API key forms could not do what was asked.
+    #[error("{}", api_key_problem(.0))]
+    ApiKey(ApiKeyProblem),
+    /// The webhooks page's forms could not do what was asked.
+    #[error("{}", webhook_problem(.0))]
+    Webhook(WebhookProblem),
 }
 
 impl AppError {
@@ -28,6 +36,9 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::ApiKey(ApiKeyProblem::NotFound)
+            | AppError::Webhook(WebhookProblem::NotFound) => StatusCode::NOT_FOUND,
+            AppError::ApiKey(_) | AppError::Webhook(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal | AppError::Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +70,37 @@ internal_from!(
     leptos::prelude::ServerFnErrorErr
 );
 
+/// What a dashboard form asked that the engine refused, as the page says it.
+#[cfg(feature = "ssr")]
+impl From<engine::identity::api_keys::KeyError> for AppError {
+    fn from(error: engine::identity::api_keys::KeyError) -> AppError {
+        use engine::identity::api_keys::KeyError;
+        match error {
+            KeyError::InvalidName => AppError::ApiKey(ApiKeyProblem::InvalidName),
+            KeyError::TooMany => AppError::ApiKey(ApiKeyProblem::TooMany),
+            KeyError::Database(cause) => cause.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::events::webhooks::EndpointError> for AppError {
+    fn from(error: engine::events::webhooks::EndpointError) -> AppError {
+        use engine::events::webhooks::EndpointError;
+        use engine::net::address_guard::UrlRefused;
+        let problem = match error {
+            EndpointError::InvalidUrl | EndpointError::Refused(UrlRefused::NotHttp) => {
+                WebhookProblem::InvalidUrl
+            }
+            EndpointError::Refused(UrlRefused::Private) => WebhookProblem::PrivateUrl,
+            EndpointError::Refused(UrlRefused::Unresolvable) => WebhookProblem::UnresolvableUrl,
+            EndpointError::TooMany => WebhookProblem::TooMany,
+            EndpointError::Database(cause) => return cause.into(),
+        };
+        AppError::Webhook(problem)
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -84,6 +126,10 @@ mod tests {
         assert_eq!(
             serde_json_like(&AppError::Unauthorized),
             r#"{"code":"unauthorized"}"#
+        );
+        assert_eq!(
+            serde_json_like(&AppError::Webhook(WebhookProblem::PrivateUrl)),
+            r#"{"code":"webhook","message":"private_url"}"#
         );
     }
 

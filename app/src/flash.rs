@@ -1,10 +1,9 @@
-//! Values a form route leaves in the person's session for the next page to show once, never in
-//! the query string (where a link could put them): a just-created API key or webhook secret,
-//! sealed with the instance's key, and the server typed in a refused connect attempt.
+//! Values a form leaves in the person's session for the next page to show once, never in the
+//! query string (where a link could put them): a just-created API key or webhook secret, sealed
+//! with the instance's key, and what was typed in a refused form.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use domain::Platform;
 use engine::storage::crypto::SecretBox;
 use secrecy::SecretString;
 use tower_sessions::session::Error;
@@ -56,21 +55,32 @@ impl SealedFlash {
     }
 }
 
-const TYPED_SERVER: &str = "connect_typed_server";
-
-/// Keeps the server typed in a refused attempt for the platform's form to show again.
-pub async fn keep_typed_server(
-    session: &Session,
-    platform: Platform,
-    server: &str,
-) -> Result<(), Error> {
-    session
-        .insert(TYPED_SERVER, (platform.slug(), server.trim()))
-        .await
+/// What a person typed in a form that came back refused, for the form to show again, once. It
+/// travels in the session rather than the query string, so a link cannot fill a form in.
+pub struct Retyped {
+    key: &'static str,
 }
 
-/// The server typed in the last refused attempt on this platform's form, if any (taken: once).
-pub async fn take_typed_server(session: &Session, platform: Platform) -> Option<String> {
-    let (slug, server): (String, String) = session.remove(TYPED_SERVER).await.ok().flatten()?;
-    (slug == platform.slug() && !server.is_empty()).then_some(server)
+/// The server typed on a platform's connect form.
+pub const TYPED_SERVER: Retyped = Retyped {
+    key: "connect_typed_server",
+};
+
+/// The URL typed on the webhooks page.
+pub const TYPED_WEBHOOK_URL: Retyped = Retyped {
+    key: "webhook_typed_url",
+};
+
+impl Retyped {
+    /// Keeps `typed` for the form named `form` (a platform's connect form takes the platform's
+    /// slug, so another platform's form never shows it).
+    pub async fn keep(&self, session: &Session, form: &str, typed: &str) -> Result<(), Error> {
+        session.insert(self.key, (form, typed.trim())).await
+    }
+
+    /// What was typed on `form` in the last refused attempt, if anything (taken: once).
+    pub async fn take(&self, session: &Session, form: &str) -> Option<String> {
+        let (kept_for, typed): (String, String) = session.remove(self.key).await.ok().flatten()?;
+        (kept_for == form && !typed.is_empty()).then_some(typed)
+    }
 }

@@ -5,6 +5,7 @@ pub mod components;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod flash;
+pub mod forms;
 pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]

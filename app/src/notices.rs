@@ -1,6 +1,9 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
-use domain::{AuthProblem, ConnectErrorCode, FieldProblem, Platform};
+use domain::{
+    ApiKeyProblem, AuthProblem, ConnectErrorCode, FieldProblem, Platform, Revocation,
+    WebhookProblem,
+};
 use serde::{Deserialize, Serialize};
 
 /// The query parameters a connect or a disconnect leaves on the connections page (an OAuth
@@ -16,7 +19,7 @@ pub const NOTICE_QUERY_KEYS: [&str; 8] = [
     "disconnected",
 ];
 
-/// Where a form handler leaves a [`Notice`] in the session for the next page to show once.
+/// Where a form leaves a [`Notice`] in the session for the next page to show once.
 pub const FLASH_NOTICE_KEY: &str = "flash_notice";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,8 +141,7 @@ fn oauth_error_message(code: &str, name: &str) -> (String, Option<(String, Strin
 pub struct DisconnectOutcome<'a> {
     pub title: &'a str,
     pub platform: Platform,
-    /// `revoked`, `not_supported` or `failed`.
-    pub revocation: &'a str,
+    pub revocation: Revocation,
     pub connected_apps_url: Option<&'a str>,
     pub posts_cancelled: usize,
     pub posts_continuing: usize,
@@ -149,11 +151,11 @@ pub fn disconnect_notice(outcome: &DisconnectOutcome) -> Notice {
     let name = outcome.platform.display_name();
     let who = format!("{} on {name}", outcome.title);
     let message = match outcome.revocation {
-        "revoked" => format!("{who} is disconnected, and Plugboard's access was revoked at {name}."),
-        "failed" => format!(
+        Revocation::Revoked => format!("{who} is disconnected, and Plugboard's access was revoked at {name}."),
+        Revocation::Failed => format!(
             "{who} is disconnected. {name} did not confirm revoking Plugboard's access: remove Plugboard there to be sure."
         ),
-        _ => format!(
+        Revocation::NotSupported => format!(
             "{who} is disconnected. {name} does not let Plugboard revoke its own access: remove Plugboard there yourself."
         ),
     };
@@ -185,7 +187,7 @@ pub fn disconnect_notice(outcome: &DisconnectOutcome) -> Notice {
         )),
     };
     let action = match (outcome.revocation, outcome.connected_apps_url) {
-        ("revoked", _) | (_, None) => None,
+        (Revocation::Revoked, _) | (_, None) => None,
         (_, Some(url)) => Some((format!("Open {name}'s connected apps"), url.to_owned())),
     };
     Notice {
@@ -253,6 +255,30 @@ pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> 
         FieldProblem::NonePicked => "Pick at least one account.",
     };
     text.to_owned()
+}
+
+/// Why the settings page's API key form did not do what was asked.
+pub fn api_key_problem(problem: &ApiKeyProblem) -> &'static str {
+    match problem {
+        ApiKeyProblem::InvalidName => {
+            "Give the key a name (1 to 80 characters), like the tool that will use it."
+        }
+        ApiKeyProblem::TooMany => {
+            "You have as many API keys as Plugboard allows. Revoke one first."
+        }
+        ApiKeyProblem::NotFound => "That key was already revoked.",
+    }
+}
+
+/// Why the webhooks page's forms did not do what was asked.
+pub fn webhook_problem(problem: &WebhookProblem) -> &'static str {
+    match problem {
+        WebhookProblem::InvalidUrl => "Enter a full address, like https://example.com/plugboard-events.",
+        WebhookProblem::PrivateUrl => "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS).",
+        WebhookProblem::UnresolvableUrl => "That address does not resolve. Check it for typos.",
+        WebhookProblem::TooMany => "You have as many endpoints as Plugboard allows. Remove one first.",
+        WebhookProblem::NotFound => "That endpoint no longer exists.",
+    }
 }
 
 /// The message for a sign-in or sign-up form, from the `error` code the form handler redirected with.
@@ -390,7 +416,7 @@ mod tests {
         );
     }
 
-    fn outcome(revocation: &'static str, cancelled: usize, continuing: usize) -> Notice {
+    fn outcome(revocation: Revocation, cancelled: usize, continuing: usize) -> Notice {
         disconnect_notice(&DisconnectOutcome {
             title: "Ada",
             platform: Platform::Pinterest,
@@ -403,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_revoked_disconnect_needs_no_follow_up() {
-        let n = outcome("revoked", 0, 0);
+        let n = outcome(Revocation::Revoked, 0, 0);
         assert_eq!(n.kind, NoticeKind::Success);
         assert!(n.message.contains("revoked at Pinterest"), "{}", n.message);
         assert_eq!((n.details, n.action), (None, None));
@@ -411,7 +437,7 @@ mod tests {
 
     #[test]
     fn without_revocation_the_toast_links_to_the_platforms_page() {
-        for revocation in ["not_supported", "failed"] {
+        for revocation in [Revocation::NotSupported, Revocation::Failed] {
             let n = outcome(revocation, 0, 0);
             assert!(
                 n.message.contains("remove Plugboard there"),
@@ -431,15 +457,15 @@ mod tests {
     #[test]
     fn the_toast_counts_cancelled_and_continuing_posts() {
         assert_eq!(
-            outcome("revoked", 1, 0).details.as_deref(),
+            outcome(Revocation::Revoked, 1, 0).details.as_deref(),
             Some("1 scheduled post that went only to it was cancelled.")
         );
         assert_eq!(
-            outcome("revoked", 2, 1).details.as_deref(),
+            outcome(Revocation::Revoked, 2, 1).details.as_deref(),
             Some("2 scheduled posts that went only to it were cancelled; 1 scheduled post with other accounts keeps going to them.")
         );
         assert_eq!(
-            outcome("revoked", 0, 3).details.as_deref(),
+            outcome(Revocation::Revoked, 0, 3).details.as_deref(),
             Some("3 scheduled posts with other accounts keep going to them.")
         );
     }
@@ -458,5 +484,15 @@ mod tests {
             auth_error_message("?", None),
             "Something went wrong. Please try again."
         );
+    }
+
+    #[test]
+    fn every_form_problem_has_its_own_words() {
+        let key_words: Vec<_> = ApiKeyProblem::all().iter().map(api_key_problem).collect();
+        let hook_words: Vec<_> = WebhookProblem::all().iter().map(webhook_problem).collect();
+        for words in [key_words, hook_words] {
+            let distinct: std::collections::HashSet<_> = words.iter().collect();
+            assert_eq!(distinct.len(), words.len(), "{words:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! one spelling each: a typo is a compile error, and a code a page does not know (a platform's
 //! own) is handled as unknown on purpose, never by a silent catch-all.
 
+use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// Why a connect, reconnect or disconnect did not happen: Plugboard's own codes, and the OAuth
@@ -82,26 +83,75 @@ pub enum AuthProblem {
     ServerError,
 }
 
-/// Why creating or revoking an API key did not happen (the settings page).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+/// Why creating or revoking an API key did not happen (the settings page). A failure on
+/// Plugboard's side is not one of these: it is the server function's internal error.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    Serialize,
+    Deserialize,
+)]
 #[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ApiKeyProblem {
     InvalidName,
     TooMany,
     NotFound,
-    InternalError,
 }
 
 /// Why adding, removing or testing a webhook endpoint did not happen (the webhooks page).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    Serialize,
+    Deserialize,
+)]
 #[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum WebhookProblem {
     InvalidUrl,
     PrivateUrl,
     UnresolvableUrl,
     TooMany,
     NotFound,
-    InternalError,
+}
+
+/// What became of Plugboard's grant at the platform when an account was disconnected.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    Serialize,
+    Deserialize,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Revocation {
+    Revoked,
+    /// The platform has no revocation endpoint: the person removes access by hand.
+    NotSupported,
+    /// The platform did not accept it; the account is disconnected all the same.
+    Failed,
 }
 
 /// Where a post scheduled through the integration API stands, as stored and sent.
@@ -158,6 +208,7 @@ code_text!(
     AuthProblem,
     ApiKeyProblem,
     WebhookProblem,
+    Revocation,
     PostStatus,
     CancelReason
 );

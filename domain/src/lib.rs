@@ -11,7 +11,7 @@ pub mod views;
 
 pub use codes::{
     ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PostStatus,
-    WebhookProblem,
+    Revocation, WebhookProblem,
 };
 pub use events::{AuditAction, DeliveryStatus, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};

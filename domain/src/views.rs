@@ -178,6 +178,8 @@ pub struct WebhooksOverview {
     pub endpoints: Vec<WebhookEndpoint>,
     pub deliveries: Vec<WebhookDelivery>,
     pub new_secret: Option<NewWebhookSecret>,
+    /// The URL typed in the last refused attempt to add one, for the form to show again.
+    pub typed_url: Option<String>,
 }
 
 /// An account's current status, for updating the open page as health checks finish.

@@ -37,9 +37,10 @@ async fn connected(
 }
 
 async fn disconnect(app: &TestApp, cookie: &str, id: &str) -> common::TestResponse {
-    app.post_form(
+    app.submit(
         &format!("/dashboard/connections/{id}/disconnect"),
-        &[],
+        "disconnect_account",
+        &[("account", id)],
         Some(cookie),
     )
     .await
@@ -209,7 +210,10 @@ async fn the_confirmation_page_says_what_will_happen_and_posts_a_plain_form() {
     }
     assert!(page
         .body
-        .contains(&format!("method=\"post\" action=\"{link}\"")));
+        .contains("action=\"/api/fn/disconnect_account\" method=\"post\""));
+    assert!(page
+        .body
+        .contains(&format!("name=\"account\" value=\"{}\"", ids[0])));
 
     let someone_else = app.sign_up("mallory@example.com").await;
     let theirs = app.get(&link, Some(&someone_else)).await;
@@ -227,8 +231,8 @@ async fn the_confirmation_page_says_what_will_happen_and_posts_a_plain_form() {
 
     let forged = app
         .post_form_from(
-            &link,
-            &[],
+            "/api/fn/disconnect_account",
+            &[("account", &ids[0])],
             Some(&cookie),
             "https://evil.example",
             "cross-site",
@@ -396,8 +400,9 @@ async fn the_audit_trail_records_who_did_what() {
     engine::keep_alive::refresh::refresh_account(&app.state, &ids[1], false)
         .await
         .unwrap();
-    app.post_form(
-        "/dashboard/webhooks/endpoints",
+    app.submit(
+        "/dashboard/webhooks",
+        "add_webhook_endpoint",
         &[("url", "http://127.0.0.1:9/hook")],
         Some(&cookie),
     )

@@ -279,8 +279,9 @@ async fn https_instances_send_hsts_and_personal_pages_are_never_cached() {
     }
     // The server function that hands the page a new API key, once.
     let created = plain
-        .post_form(
-            "/dashboard/settings/api-keys",
+        .submit(
+            "/dashboard/settings",
+            "create_api_key",
             &[("name", "tool")],
             Some(&cookie),
         )

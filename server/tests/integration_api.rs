@@ -262,9 +262,10 @@ mod keys {
         );
         let id = listed["id"].as_str().unwrap();
         let revoked = app
-            .post_form(
-                &format!("/dashboard/settings/api-keys/{id}/revoke"),
-                &[],
+            .submit(
+                "/dashboard/settings",
+                "revoke_api_key",
+                &[("id", id)],
                 Some(&cookie),
             )
             .await;
@@ -290,24 +291,35 @@ mod keys {
     async fn a_key_needs_a_name_and_another_owner_cannot_revoke_it() {
         let (app, _sandbox, cookie, _key) = tool_with(Backend::Sqlite, &[]).await;
         let unnamed = app
-            .post_form(
-                "/dashboard/settings/api-keys",
+            .submit(
+                "/dashboard/settings",
+                "create_api_key",
                 &[("name", "  ")],
                 Some(&cookie),
             )
             .await;
-        assert_eq!(unnamed.location(), "/dashboard/settings?error=invalid_name");
+        assert!(unnamed
+            .location()
+            .starts_with("/dashboard/settings?__path=%2Fapi%2Ffn%2Fcreate_api_key&__err="));
+        let page = app.get(unnamed.location(), Some(&cookie)).await;
+        assert!(
+            page.body
+                .contains("Give the key a name (1 to 80 characters)"),
+            "the form says why"
+        );
         let settings = app.call("settings_overview", Some(&cookie)).await.json();
         let id = settings["api_keys"][0]["id"].as_str().unwrap().to_owned();
         let mallory = app.sign_up("mallory@example.com").await;
         let attempt = app
-            .post_form(
-                &format!("/dashboard/settings/api-keys/{id}/revoke"),
-                &[],
+            .submit(
+                "/dashboard/settings",
+                "revoke_api_key",
+                &[("id", &id)],
                 Some(&mallory),
             )
             .await;
-        assert_eq!(attempt.location(), "/dashboard/settings?error=not_found");
+        let page = app.get(attempt.location(), Some(&mallory)).await;
+        assert!(page.body.contains("That key was already revoked."));
         let settings = app.call("settings_overview", Some(&cookie)).await.json();
         assert_eq!(settings["api_keys"].as_array().unwrap().len(), 1);
     }
@@ -317,7 +329,7 @@ mod keys {
         let (app, _sandbox, cookie, _key) = tool_with(Backend::Sqlite, &[]).await;
         let forged = app
             .post_form_from(
-                "/dashboard/settings/api-keys",
+                "/api/fn/create_api_key",
                 &[("name", "evil")],
                 Some(&cookie),
                 "https://evil.example",
@@ -326,9 +338,21 @@ mod keys {
             .await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         let anonymous = app
-            .post_form("/dashboard/settings/api-keys", &[("name", "x")], None)
+            .submit(
+                "/dashboard/settings",
+                "create_api_key",
+                &[("name", "x")],
+                None,
+            )
             .await;
-        assert!(anonymous.location().starts_with("/?next="));
+        assert_eq!(anonymous.location(), "/dashboard/settings");
+        let page = app.get(anonymous.location(), None).await;
+        assert!(
+            page.location().starts_with("/?next="),
+            "the page asks to sign in"
+        );
+        let anonymous = app.call_with("create_api_key", "name=x", None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
         let anonymous = app.call("settings_overview", None).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     }

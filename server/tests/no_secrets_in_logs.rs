@@ -122,9 +122,10 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
     {
         let id = account["id"].as_str().unwrap();
         let response = app
-            .post_form(
+            .submit(
                 &format!("/dashboard/connections/{id}/disconnect"),
-                &[],
+                "disconnect_account",
+                &[("account", id)],
                 Some(&cookie),
             )
             .await;

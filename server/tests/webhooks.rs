@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+const PAGE: &str = "/dashboard/webhooks";
+
 /// The Python receiver, with its output collected line by line.
 struct Receiver {
     child: std::process::Child,
@@ -219,17 +221,22 @@ async fn failed_deliveries_are_retried_later_then_given_up() {
 on_both_databases! {
     async fn the_webhooks_page_adds_shows_the_secret_once_and_removes(app) {
         let cookie = app.sign_up("ada@example.com").await;
-        let private = app.post_form("/dashboard/webhooks/endpoints", &[("url", "http://127.0.0.1:9000/hook")], Some(&cookie)).await;
-        assert_eq!(private.location(), "/dashboard/webhooks?error=private_url&url=http%3A%2F%2F127.0.0.1%3A9000%2Fhook");
+        let private = app.submit(PAGE, "add_webhook_endpoint", &[("url", "http://127.0.0.1:9000/hook")], Some(&cookie)).await;
+        assert!(private.location().starts_with("/dashboard/webhooks?__path="), "{}", private.location());
+        assert!(!private.location().contains("127.0.0.1"), "what was typed stays out of the link");
         let page = app.get(private.location(), Some(&cookie)).await;
         assert!(page.body.contains("private or local network"), "the form says why");
         assert!(page.body.contains("value=\"http://127.0.0.1:9000/hook\""), "and keeps the URL");
+        let again = app.get(private.location(), Some(&cookie)).await;
+        assert!(!again.body.contains("value=\"http://127.0.0.1:9000/hook\""), "once");
 
-        let bad = app.post_form("/dashboard/webhooks/endpoints", &[("url", "not a url")], Some(&cookie)).await;
-        assert!(bad.location().contains("error=invalid_url"));
+        let bad = app.submit(PAGE, "add_webhook_endpoint", &[("url", "not a url")], Some(&cookie)).await;
+        assert!(app.get(bad.location(), Some(&cookie)).await.body.contains("Enter a full address"));
+        let not_http = app.submit(PAGE, "add_webhook_endpoint", &[("url", "ftp://1.1.1.1/hook")], Some(&cookie)).await;
+        assert!(app.get(not_http.location(), Some(&cookie)).await.body.contains("Enter a full address"));
 
         // A public address (resolving is all that is checked when adding).
-        let added = app.post_form("/dashboard/webhooks/endpoints", &[("url", "https://1.1.1.1/hook")], Some(&cookie)).await;
+        let added = app.submit(PAGE, "add_webhook_endpoint", &[("url", "https://1.1.1.1/hook")], Some(&cookie)).await;
         assert_eq!(added.location(), "/dashboard/webhooks");
         let first = app.get("/dashboard/webhooks", Some(&cookie)).await;
         assert!(first.body.contains("whsec_"), "the secret shows once");
@@ -241,13 +248,16 @@ on_both_databases! {
 
         let id = engine::events::webhooks::list_endpoints(&app.state.db, &app.user_id("ada@example.com").await).await.unwrap()[0].id.clone();
         let bob = app.sign_up("bob@example.com").await;
-        let foreign = app.post_form(&format!("/dashboard/webhooks/endpoints/{id}/delete"), &[], Some(&bob)).await;
-        assert!(foreign.location().contains("error=not_found"), "another user's endpoint is not found");
-        let tested = app.post_form(&format!("/dashboard/webhooks/endpoints/{id}/test"), &[], Some(&cookie)).await;
+        let foreign = app.submit(PAGE, "remove_webhook_endpoint", &[("id", &id)], Some(&bob)).await;
+        let page = app.get(foreign.location(), Some(&bob)).await;
+        assert!(page.body.contains("That endpoint no longer exists."), "another user's endpoint is not found");
+        let foreign = app.submit(PAGE, "test_webhook_endpoint", &[("id", &id)], Some(&bob)).await;
+        assert!(app.get(foreign.location(), Some(&bob)).await.body.contains("That endpoint no longer exists."));
+        let tested = app.submit(PAGE, "test_webhook_endpoint", &[("id", &id)], Some(&cookie)).await;
         assert_eq!(tested.location(), "/dashboard/webhooks?tested=1");
         let page = app.get("/dashboard/webhooks", Some(&cookie)).await;
         assert!(page.body.contains("webhook.test"), "the delivery is listed");
-        let removed = app.post_form(&format!("/dashboard/webhooks/endpoints/{id}/delete"), &[], Some(&cookie)).await;
+        let removed = app.submit(PAGE, "remove_webhook_endpoint", &[("id", &id)], Some(&cookie)).await;
         assert_eq!(removed.location(), "/dashboard/webhooks?removed=1");
         assert!(!app.get("/dashboard/webhooks", Some(&cookie)).await.body.contains("https://1.1.1.1/hook"));
     }
@@ -260,8 +270,10 @@ on_both_databases! {
         // Demo accounts are not connects; a real connect writes its event in its transaction.
         let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_events").fetch_one(app.state.db.pool()).await.unwrap();
         assert_eq!(events, 0);
-        let anonymous = app.post_form("/dashboard/webhooks/endpoints", &[("url", "https://1.1.1.1/x")], None).await;
+        let anonymous = app.submit(PAGE, "add_webhook_endpoint", &[("url", "https://1.1.1.1/x")], None).await;
         assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
-        assert!(anonymous.location().starts_with("/?next="));
+        assert!(app.get(anonymous.location(), None).await.location().starts_with("/?next="));
+        assert_eq!(app.call_with("add_webhook_endpoint", "url=https%3A%2F%2F1.1.1.1%2Fx", None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(engine::events::webhooks::list_endpoints(&app.state.db, &owner).await.unwrap().len(), 1, "nothing was added");
     }
 }

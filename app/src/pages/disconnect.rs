@@ -1,13 +1,14 @@
 use crate::api::get_disconnect_preview;
 use crate::components::{AccountAvatar, DashboardLayout, Section};
 use crate::error::AppError;
+use crate::forms::DisconnectAccount;
 use domain::DisconnectPreview;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// `/dashboard/connections/<id>/disconnect`: what disconnecting will do, and the button that does
-/// it (a plain form: no script needed).
+/// it (a form that needs no script).
 #[component]
 pub fn DisconnectPage() -> impl IntoView {
     let params = use_params_map();
@@ -49,6 +50,8 @@ fn posts_that_go(count: u32) -> String {
 
 #[component]
 fn DisconnectConfirmation(preview: DisconnectPreview) -> impl IntoView {
+    let disconnect = ServerAction::<DisconnectAccount>::new();
+    let error = move || disconnect.value().get().and_then(Result::err);
     let account = preview.account;
     let platform = account.platform;
     let name = platform.display_name();
@@ -106,10 +109,12 @@ fn DisconnectConfirmation(preview: DisconnectPreview) -> impl IntoView {
                 {revocation}
                 <li>"You can connect it again at any time."</li>
             </ul>
-            <form class="form-actions" method="post" action=format!("/dashboard/connections/{}/disconnect", account.id)>
+            {move || error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
+            <ActionForm action=disconnect attr:class="form-actions">
+                <input type="hidden" name="account" value=account.id.clone()/>
                 <button type="submit" class="button button-danger">{format!("Disconnect {title}")}</button>
                 <a class="button button-quiet" href="/dashboard/connections">"Keep it connected"</a>
-            </form>
+            </ActionForm>
         </section>
     }
 }

@@ -1,35 +1,21 @@
 use crate::api::get_settings_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
+use crate::forms::{CreateApiKey, RevokeApiKey};
 use crate::pages::{when, LoadError};
-use domain::{ApiKeyProblem, ApiKeyView, AuditEntry, SettingsOverview};
+use domain::{ApiKeyView, AuditEntry, SettingsOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-fn error_message(code: &str) -> &'static str {
-    match ApiKeyProblem::parse(code) {
-        Some(ApiKeyProblem::InvalidName) => {
-            "Give the key a name (1 to 80 characters), like the tool that will use it."
-        }
-        Some(ApiKeyProblem::TooMany) => {
-            "You have as many API keys as Plugboard allows. Revoke one first."
-        }
-        Some(ApiKeyProblem::NotFound) => "That key was already revoked.",
-        // A code this page does not know (an old link) gets the general words.
-        Some(ApiKeyProblem::InternalError) | None => {
-            "Something went wrong on Plugboard's side. Please try again."
-        }
-    }
-}
 
 /// `/dashboard/settings`: personal API keys for publishing tools, and everything that happened.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = crate::page_query();
-    let get = |key: &str| crate::query_value(&query, key);
-    let error = get("error").map(|code| error_message(&code));
-    let note =
-        get("revoked").map(|_| "The key was revoked: tools using it are refused from now on.");
+    let note = crate::query_value(&query, "revoked")
+        .map(|_| "The key was revoked: tools using it are refused from now on.");
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let revoke_error = move || revoke.value().get().and_then(Result::err);
     let overview = Resource::new(|| (), |_| get_settings_overview());
     view! {
         <Title text="Settings · Plugboard"/>
@@ -39,11 +25,12 @@ pub fn SettingsPage() -> impl IntoView {
                 <p>"API keys for your publishing tools, and a record of every change to your connections."</p>
             </div>
             {note.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            {move || revoke_error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
             <Suspense>
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors/> }>
                     {move || Suspend::new(async move {
                         let overview = overview.await?;
-                        Ok::<_, AppError>(view! { <SettingsDetails overview error/> })
+                        Ok::<_, AppError>(view! { <SettingsDetails overview create revoke/> })
                     })}
                 </ErrorBoundary>
             </Suspense>
@@ -52,7 +39,11 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsDetails(overview: SettingsOverview, error: Option<&'static str>) -> impl IntoView {
+fn SettingsDetails(
+    overview: SettingsOverview,
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
     view! {
         {overview.new_key.map(|key| view! {
             <div class="notice secret-once" role="status">
@@ -61,13 +52,20 @@ fn SettingsDetails(overview: SettingsOverview, error: Option<&'static str>) -> i
                 <p class="hint">"Send it as " <code>"Authorization: Bearer <key>"</code> " to " <a href="/api/v1/openapi.json">"the integration API"</a> "."</p>
             </div>
         })}
-        <ApiKeys keys=overview.api_keys error/>
+        <ApiKeys keys=overview.api_keys create revoke/>
         <ActivityLog entries=overview.audit/>
     }
 }
 
 #[component]
-fn ApiKeys(keys: Vec<ApiKeyView>, error: Option<&'static str>) -> impl IntoView {
+fn ApiKeys(
+    keys: Vec<ApiKeyView>,
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
+    let error = move || create.value().get().and_then(Result::err);
+    let invalid = move || error().is_some().then_some("true");
+    let described_by = move || error().is_some().then_some("key-error");
     view! {
         <section class="panel" aria-labelledby="keys-heading">
             <header class="panel-header"><h2 id="keys-heading">"API keys"</h2></header>
@@ -80,12 +78,12 @@ fn ApiKeys(keys: Vec<ApiKeyView>, error: Option<&'static str>) -> impl IntoView 
             } else {
                 view! {
                     <ul class="endpoints api-keys">
-                        {keys.into_iter().map(|key| view! { <ApiKeyRow key/> }).collect_view()}
+                        {keys.into_iter().map(|key| view! { <ApiKeyRow key revoke/> }).collect_view()}
                     </ul>
                 }
                 .into_any()
             }}
-            <form class="auth-form endpoint-form" method="post" action="/dashboard/settings/api-keys">
+            <ActionForm action=create attr:class="auth-form endpoint-form">
                 <label>
                     "Key name"
                     <input
@@ -94,36 +92,38 @@ fn ApiKeys(keys: Vec<ApiKeyView>, error: Option<&'static str>) -> impl IntoView 
                         required
                         maxlength="80"
                         placeholder="Publishing tool"
-                        aria-invalid=error.is_some().then_some("true")
-                        aria-describedby=error.is_some().then_some("key-error")
+                        aria-invalid=invalid
+                        aria-describedby=described_by
                     />
                 </label>
-                {error.map(|message| view! { <p class="form-error" id="key-error" role="alert">{message}</p> })}
+                {move || error().map(|error| view! { <p class="form-error" id="key-error" role="alert">{error.to_string()}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="button button-primary">"Create key"</button>
                 </div>
-            </form>
+            </ActionForm>
         </section>
     }
 }
 
 #[component]
-fn ApiKeyRow(key: ApiKeyView) -> impl IntoView {
+fn ApiKeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let used = match key.last_used_at {
         Some(at) => format!("last used {}", when(at)),
         None => "never used".to_owned(),
     };
+    let id = key.id.clone();
     view! {
         <li class="endpoint" data-key-id=key.id.clone()>
             <div>
                 <p class="endpoint-url"><strong>{key.name.clone()}</strong> " " <code>{format!("{}…", key.prefix)}</code></p>
                 <p class="hint">{format!("Created {}, {used}", when(key.created_at))}</p>
             </div>
-            <form method="post" action=format!("/dashboard/settings/api-keys/{}/revoke", key.id)>
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=id/>
                 <button type="submit" class="button button-quiet button-danger" aria-label=format!("Revoke {}", key.name)>
                     "Revoke"
                 </button>
-            </form>
+            </ActionForm>
         </li>
     }
 }
@@ -172,21 +172,5 @@ fn ActivityRow(entry: AuditEntry) -> impl IntoView {
             <td>{about}</td>
             <td>{entry.actor.clone()}</td>
         </tr>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_code_has_words() {
-        for code in ["invalid_name", "too_many", "not_found"] {
-            assert_ne!(
-                error_message(code),
-                error_message("something else"),
-                "{code}"
-            );
-        }
     }
 }

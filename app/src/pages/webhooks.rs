@@ -1,30 +1,30 @@
 use crate::api::get_webhooks_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
+use crate::forms::{AddWebhookEndpoint, RemoveWebhookEndpoint, TestWebhookEndpoint};
 use crate::pages::{when, LoadError};
-use domain::{DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookProblem, WebhooksOverview};
+use domain::{DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhooksOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-fn error_message(code: &str) -> &'static str {
-    match WebhookProblem::parse(code) {
-        Some(WebhookProblem::InvalidUrl) => "Enter a full address, like https://example.com/plugboard-events.",
-        Some(WebhookProblem::PrivateUrl) => "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS).",
-        Some(WebhookProblem::UnresolvableUrl) => "That address does not resolve. Check it for typos.",
-        Some(WebhookProblem::TooMany) => "You have as many endpoints as Plugboard allows. Remove one first.",
-        Some(WebhookProblem::NotFound) => "That endpoint no longer exists.",
-        // A code this page does not know (an old link) gets the general words.
-        Some(WebhookProblem::InternalError) | None => "Something went wrong on Plugboard's side. Please try again.",
-    }
-}
 
 /// `/dashboard/webhooks`: where Plugboard sends signed events, and how each delivery went.
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let query = crate::page_query();
     let get = |key: &str| crate::query_value(&query, key);
-    let error = get("error").map(|code| error_message(&code));
-    let typed_url = get("url").unwrap_or_default();
+    let actions = EndpointActions {
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+        test: ServerAction::new(),
+    };
+    let row_error = move || {
+        actions
+            .remove
+            .value()
+            .get()
+            .or_else(|| actions.test.value().get())
+            .and_then(Result::err)
+    };
     let note = if get("tested").is_some() {
         Some("A test event is on its way.")
     } else if get("removed").is_some() {
@@ -44,15 +44,13 @@ pub fn WebhooksPage() -> impl IntoView {
                 </p>
             </div>
             {note.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            {move || row_error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
             <Suspense>
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors/> }>
-                    {move || {
-                        let typed_url = typed_url.clone();
-                        Suspend::new(async move {
-                            let overview = overview.await?;
-                            Ok::<_, AppError>(view! { <WebhooksDetails overview error typed_url/> })
-                        })
-                    }}
+                    {move || Suspend::new(async move {
+                        let overview = overview.await?;
+                        Ok::<_, AppError>(view! { <WebhooksDetails overview actions/> })
+                    })}
                 </ErrorBoundary>
             </Suspense>
             <SignatureHelp/>
@@ -60,13 +58,21 @@ pub fn WebhooksPage() -> impl IntoView {
     }
 }
 
+/// The forms of the webhooks page.
+#[derive(Clone, Copy)]
+struct EndpointActions {
+    add: ServerAction<AddWebhookEndpoint>,
+    remove: ServerAction<RemoveWebhookEndpoint>,
+    test: ServerAction<TestWebhookEndpoint>,
+}
+
 #[component]
-fn WebhooksDetails(
-    overview: WebhooksOverview,
-    error: Option<&'static str>,
-    typed_url: String,
-) -> impl IntoView {
+fn WebhooksDetails(overview: WebhooksOverview, actions: EndpointActions) -> impl IntoView {
     let new_secret = overview.new_secret.clone();
+    let typed_url = overview.typed_url.clone().unwrap_or_default();
+    let error = move || actions.add.value().get().and_then(Result::err);
+    let invalid = move || error().is_some().then_some("true");
+    let described_by = move || error().is_some().then_some("endpoint-error");
     view! {
         {new_secret.map(|secret| view! {
             <div class="notice secret-once" role="status" data-endpoint=secret.endpoint_id>
@@ -81,12 +87,12 @@ fn WebhooksDetails(
             } else {
                 view! {
                     <ul class="endpoints">
-                        {overview.endpoints.into_iter().map(|endpoint| view! { <EndpointRow endpoint/> }).collect_view()}
+                        {overview.endpoints.into_iter().map(|endpoint| view! { <EndpointRow endpoint actions/> }).collect_view()}
                     </ul>
                 }
                 .into_any()
             }}
-            <form class="auth-form endpoint-form" method="post" action="/dashboard/webhooks/endpoints">
+            <ActionForm action=actions.add attr:class="auth-form endpoint-form">
                 <label>
                     "Endpoint URL"
                     <input
@@ -95,15 +101,15 @@ fn WebhooksDetails(
                         required
                         placeholder="https://example.com/plugboard-events"
                         value=typed_url
-                        aria-invalid=error.is_some().then_some("true")
-                        aria-describedby=error.is_some().then_some("endpoint-error")
+                        aria-invalid=invalid
+                        aria-describedby=described_by
                     />
                 </label>
-                {error.map(|message| view! { <p class="form-error" id="endpoint-error" role="alert">{message}</p> })}
+                {move || error().map(|error| view! { <p class="form-error" id="endpoint-error" role="alert">{error.to_string()}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="button button-primary">"Add endpoint"</button>
                 </div>
-            </form>
+            </ActionForm>
         </section>
         <section class="panel" aria-labelledby="deliveries-heading">
             <header class="panel-header"><h2 id="deliveries-heading">"Recent deliveries"</h2></header>
@@ -117,8 +123,8 @@ fn WebhooksDetails(
 }
 
 #[component]
-fn EndpointRow(endpoint: WebhookEndpoint) -> impl IntoView {
-    let id = endpoint.id.clone();
+fn EndpointRow(endpoint: WebhookEndpoint, actions: EndpointActions) -> impl IntoView {
+    let (test_id, remove_id) = (endpoint.id.clone(), endpoint.id.clone());
     view! {
         <li class="endpoint" data-endpoint-id=endpoint.id.clone()>
             <div>
@@ -126,14 +132,16 @@ fn EndpointRow(endpoint: WebhookEndpoint) -> impl IntoView {
                 <p class="hint">{format!("Added {}", when(endpoint.created_at))}</p>
             </div>
             <div class="account-actions">
-                <form method="post" action=format!("/dashboard/webhooks/endpoints/{id}/test")>
+                <ActionForm action=actions.test>
+                    <input type="hidden" name="id" value=test_id/>
                     <button type="submit" class="button">"Send test event"</button>
-                </form>
-                <form method="post" action=format!("/dashboard/webhooks/endpoints/{id}/delete")>
+                </ActionForm>
+                <ActionForm action=actions.remove>
+                    <input type="hidden" name="id" value=remove_id/>
                     <button type="submit" class="button button-quiet button-danger" aria-label=format!("Remove {}", endpoint.url)>
                         "Remove"
                     </button>
-                </form>
+                </ActionForm>
             </div>
         </li>
     }
@@ -221,25 +229,3 @@ def verify(secret: str, headers: dict, body: bytes) -> bool:
         return False
     expected = "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, headers["Plugboard-Webhook-Signature"])"#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_code_has_words() {
-        for code in [
-            "invalid_url",
-            "private_url",
-            "unresolvable_url",
-            "too_many",
-            "not_found",
-        ] {
-            assert_ne!(
-                error_message(code),
-                error_message("something else"),
-                "{code}"
-            );
-        }
-    }
-}

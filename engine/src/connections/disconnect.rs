@@ -13,29 +13,9 @@ use crate::{posts, AppState};
 use chrono::Utc;
 use domain::AuditAction;
 use domain::WebhookEvent;
-use domain::{ConnectMethod, DisconnectPreview, Platform};
+use domain::{ConnectMethod, DisconnectPreview, Platform, Revocation};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-
-/// What became of the grant at the platform.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revocation {
-    Revoked,
-    /// The platform has no revocation endpoint: the person removes access by hand.
-    NotSupported,
-    /// The platform did not accept it; the account is disconnected all the same.
-    Failed(String),
-}
-
-impl Revocation {
-    pub fn slug(&self) -> &'static str {
-        match self {
-            Revocation::Revoked => "revoked",
-            Revocation::NotSupported => "not_supported",
-            Revocation::Failed(_) => "failed",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Disconnected {
@@ -150,13 +130,13 @@ pub async fn disconnect(
                 Ok(()) => Revocation::Revoked,
                 Err(error) => {
                     tracing::warn!(account_id, platform = record.platform.slug(), error = %error, "revoking at the platform failed; the account is disconnected");
-                    Revocation::Failed(error.to_string())
+                    Revocation::Failed
                 }
             }
         }
         _ => Revocation::NotSupported,
     };
-    metrics::counter!("plugboard_disconnects_total", "platform" => record.platform.slug(), "revocation" => revocation.slug())
+    metrics::counter!("plugboard_disconnects_total", "platform" => record.platform.slug(), "revocation" => revocation.as_str())
         .increment(1);
     Ok(Some(Disconnected {
         platform: record.platform,

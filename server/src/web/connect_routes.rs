@@ -217,7 +217,10 @@ async fn keep_typed_server(session: &Session, platform: Platform, server: Option
     let Some(server) = server.filter(|s| !s.trim().is_empty()) else {
         return;
     };
-    if let Err(err) = app::flash::keep_typed_server(session, platform, server).await {
+    if let Err(err) = app::flash::TYPED_SERVER
+        .keep(session, platform.slug(), server)
+        .await
+    {
         tracing::warn!(error = %err, "could not keep the typed server for the form");
     }
 }

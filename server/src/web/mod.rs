@@ -6,12 +6,9 @@ mod auth_forms;
 mod client_ip;
 mod connect_routes;
 pub mod csrf;
-mod disconnect_routes;
 pub mod metrics;
 pub(crate) mod session_user;
 pub mod sessions;
-mod settings_routes;
-mod webhook_routes;
 
 use crate::web::sessions::DbSessionStore;
 use axum::extract::FromRef;
@@ -130,27 +127,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route(
             app::components::LIVE_STATUSES_PATH,
             get(connect_routes::live_statuses),
-        )
-        .route(
-            "/dashboard/connections/{id}/disconnect",
-            post(disconnect_routes::disconnect),
-        )
-        .route(
-            "/dashboard/settings/api-keys",
-            post(settings_routes::create_key),
-        )
-        .route(
-            "/dashboard/settings/api-keys/{id}/revoke",
-            post(settings_routes::revoke_key),
-        )
-        .route("/dashboard/webhooks/endpoints", post(webhook_routes::add))
-        .route(
-            "/dashboard/webhooks/endpoints/{id}/delete",
-            post(webhook_routes::remove),
-        )
-        .route(
-            "/dashboard/webhooks/endpoints/{id}/test",
-            post(webhook_routes::test),
         )
         .fallback(leptos_axum::file_and_error_handler::<WebState, _>(
             app::shell,

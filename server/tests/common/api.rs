@@ -161,8 +161,9 @@ impl TestApp {
     /// Creates an API key on the settings page, as the person would, and reads it off the page.
     pub async fn create_api_key(&self, cookie: &str, name: &str) -> String {
         let created = self
-            .post_form(
-                "/dashboard/settings/api-keys",
+            .submit(
+                "/dashboard/settings",
+                "create_api_key",
                 &[("name", name)],
                 Some(cookie),
             )

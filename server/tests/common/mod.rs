@@ -204,18 +204,27 @@ impl TestApp {
         origin: &str,
         sec_fetch_site: &str,
     ) -> TestResponse {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let mut request = Request::post(path)
-            .header(header::HOST, "localhost:3000")
+        let request = form_request(path, cookie)
             .header(header::ORIGIN, origin)
-            .header("sec-fetch-site", sec_fetch_site)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(body)).unwrap()).await
+            .header("sec-fetch-site", sec_fetch_site);
+        self.send(finish_form(request, fields)).await
+    }
+
+    /// Submits a dashboard form on `page` the way a browser does without JavaScript: a plain
+    /// form post to the server function behind it, asking for a page back.
+    pub async fn submit(
+        &self,
+        page: &str,
+        function: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let request = form_request(&format!("/api/fn/{function}"), cookie)
+            .header(header::ORIGIN, ORIGIN)
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, format!("{ORIGIN}{page}"));
+        self.send(finish_form(request, fields)).await
     }
 
     /// Calls a server function over HTTP the way the browser bundle would.
@@ -230,15 +239,10 @@ impl TestApp {
         args: &str,
         cookie: Option<&str>,
     ) -> TestResponse {
-        let mut request = Request::post(format!("/api/fn/{function}"))
-            .header(header::HOST, "localhost:3000")
+        let request = form_request(&format!("/api/fn/{function}"), cookie)
             .header(header::ORIGIN, ORIGIN)
             .header("sec-fetch-site", "same-origin")
-            .header(header::ACCEPT, "application/json")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
+            .header(header::ACCEPT, "application/json");
         self.send(request.body(Body::from(args.to_owned())).unwrap())
             .await
     }
@@ -559,4 +563,22 @@ pub fn assert_connected(response: &TestResponse, platform: domain::Platform) {
         response.location(),
         format!("/dashboard/connections?connected={}", platform.slug())
     );
+}
+
+/// A form post to `path` on this instance, with the person's cookie if any.
+fn form_request(path: &str, cookie: Option<&str>) -> axum::http::request::Builder {
+    let request = Request::post(path)
+        .header(header::HOST, "localhost:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    match cookie {
+        Some(cookie) => request.header(header::COOKIE, cookie),
+        None => request,
+    }
+}
+
+fn finish_form(request: axum::http::request::Builder, fields: &[(&str, &str)]) -> Request<Body> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    request.body(Body::from(body)).unwrap()
 }

@@ -1,0 +1,250 @@
+//! Server functions behind the dashboard's forms: every change a dashboard page makes goes
+//! through one of these, from an `ActionForm`. The browser posts the form itself (JavaScript off,
+//! or a form outside an island) and lands back on a page: where the change shows, or the form's
+//! own page, whose `ServerAction` reads the error back and shows it beside the form. One-time
+//! values (a new key or secret, a disconnect's toast) travel in the session, never in a link.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+pub const CONNECTIONS: &str = "/dashboard/connections";
+pub const SETTINGS: &str = "/dashboard/settings";
+pub const WEBHOOKS: &str = "/dashboard/webhooks";
+
+/// The confirmation page of one account's disconnect.
+#[cfg(feature = "ssr")]
+fn disconnect_page(account: &str) -> String {
+    format!("{CONNECTIONS}/{account}/disconnect")
+}
+
+/// Creates an API key; the settings page shows it once.
+#[server(prefix = "/api/fn", endpoint = "create_api_key")]
+pub async fn create_api_key(name: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require_user};
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        let (id, key) =
+            engine::identity::api_keys::create(&state.db, &user.id, &user.email, &name).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        if let Err(err) = crate::flash::NEW_API_KEY
+            .keep(&state.secrets, &session, &id, &key)
+            .await
+        {
+            tracing::error!(error = %err, "could not keep the new API key for display");
+        }
+        tracing::info!(user_id = %user.id, key_id = %id, "API key created");
+        Ok(())
+    }
+    .await;
+    land::<CreateApiKey, _>(SETTINGS, SETTINGS, outcome)
+}
+
+/// Revokes one of the person's API keys: tools using it are refused from then on.
+#[server(prefix = "/api/fn", endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require_user};
+    use domain::ApiKeyProblem;
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        if !engine::identity::api_keys::revoke(&state.db, &user.id, &user.email, &id).await? {
+            return Err(AppError::ApiKey(ApiKeyProblem::NotFound));
+        }
+        Ok(())
+    }
+    .await;
+    land::<RevokeApiKey, _>(SETTINGS, &format!("{SETTINGS}?revoked=1"), outcome)
+}
+
+/// Adds a webhook endpoint; the webhooks page shows its signing secret once. A refused URL is
+/// kept for the form to show again.
+#[server(prefix = "/api/fn", endpoint = "add_webhook_endpoint")]
+pub async fn add_webhook_endpoint(url: String) -> Result<(), AppError> {
+    use crate::flash::{NEW_WEBHOOK_SECRET, TYPED_WEBHOOK_URL};
+    use crate::server_context::{app_state, require_user};
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        match engine::events::webhooks::create_endpoint(&state, &user.id, &user.email, &url).await
+        {
+            Ok((id, secret)) => {
+                if let Err(err) = NEW_WEBHOOK_SECRET
+                    .keep(&state.secrets, &session, &id, &secret)
+                    .await
+                {
+                    tracing::error!(error = %err, "could not keep the new webhook secret for display");
+                }
+                tracing::info!(user_id = %user.id, endpoint_id = %id, "webhook endpoint added");
+                Ok(())
+            }
+            Err(refused) => {
+                if let Err(err) = TYPED_WEBHOOK_URL.keep(&session, WEBHOOKS, &url).await {
+                    tracing::warn!(error = %err, "could not keep the typed URL for the form");
+                }
+                Err(refused.into())
+            }
+        }
+    }
+    .await;
+    land::<AddWebhookEndpoint, _>(WEBHOOKS, WEBHOOKS, outcome)
+}
+
+/// Removes a webhook endpoint: nothing more is sent to it.
+#[server(prefix = "/api/fn", endpoint = "remove_webhook_endpoint")]
+pub async fn remove_webhook_endpoint(id: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require_user};
+    use domain::WebhookProblem;
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        if !engine::events::webhooks::delete_endpoint(&state.db, &user.id, &user.email, &id).await?
+        {
+            return Err(AppError::Webhook(WebhookProblem::NotFound));
+        }
+        Ok(())
+    }
+    .await;
+    land::<RemoveWebhookEndpoint, _>(WEBHOOKS, &format!("{WEBHOOKS}?removed=1"), outcome)
+}
+
+/// Queues a `webhook.test` event to one endpoint.
+#[server(prefix = "/api/fn", endpoint = "test_webhook_endpoint")]
+pub async fn test_webhook_endpoint(id: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require_user};
+    use domain::WebhookProblem;
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        if !engine::events::webhooks::send_test(&state.db, &user.id, &id).await? {
+            return Err(AppError::Webhook(WebhookProblem::NotFound));
+        }
+        Ok(())
+    }
+    .await;
+    land::<TestWebhookEndpoint, _>(WEBHOOKS, &format!("{WEBHOOKS}?tested=1"), outcome)
+}
+
+/// Disconnects one of the person's accounts and goes back to the connections page, where a
+/// toast says what happened (kept in the session for one showing, so a crafted link cannot fake
+/// it). A second click finds the account gone and says so there too.
+#[server(prefix = "/api/fn", endpoint = "disconnect_account")]
+pub async fn disconnect_account(account: String) -> Result<(), AppError> {
+    use crate::notices::{disconnect_notice, DisconnectOutcome, FLASH_NOTICE_KEY};
+    use crate::server_context::{app_state, require_user};
+    use domain::ConnectErrorCode;
+    let outcome = async {
+        let user = require_user()?;
+        let state = app_state()?;
+        let disconnected =
+            engine::connections::disconnect::disconnect(&state, &user.id, &user.email, &account)
+                .await?;
+        let Some(done) = disconnected else {
+            return Ok(format!(
+                "{CONNECTIONS}?error={}",
+                ConnectErrorCode::AlreadyDisconnected
+            ));
+        };
+        tracing::info!(user_id = %user.id, account_id = %account, platform = done.platform.slug(), revocation = %done.revocation, "account disconnected");
+        let notice = disconnect_notice(&DisconnectOutcome {
+            title: &done.title,
+            platform: done.platform,
+            revocation: done.revocation,
+            connected_apps_url: done.connected_apps_url.as_deref(),
+            posts_cancelled: done.posts_cancelled.len(),
+            posts_continuing: done.posts_continuing.len(),
+        });
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        if let Err(err) = session.insert(FLASH_NOTICE_KEY, notice).await {
+            tracing::error!(error = %err, "could not keep the disconnect notice for display");
+        }
+        Ok(format!(
+            "{CONNECTIONS}?disconnected={}",
+            done.platform.slug()
+        ))
+    };
+    match outcome.await {
+        Ok(to) => land::<DisconnectAccount, _>(CONNECTIONS, &to, Ok(())),
+        Err(error) => {
+            land::<DisconnectAccount, _>(&disconnect_page(&account), CONNECTIONS, Err(error))
+        }
+    }
+}
+
+/// Sends the browser on after a form ran: to `done` when it worked; when it did not and the
+/// browser posted the form itself, back to `page` with the error where the page's
+/// `ServerAction` for `F` reads it (Leptos' own encoding; a signed-out person goes to the page
+/// as it is, which sends them to sign in). A call from the browser bundle gets the error itself,
+/// with its status.
+#[cfg(feature = "ssr")]
+fn land<F: leptos::server_fn::ServerFn, T>(
+    page: &str,
+    done: &str,
+    outcome: Result<T, AppError>,
+) -> Result<T, AppError> {
+    use crate::server_context::reject;
+    let posted_by_the_browser = posted_by_the_browser();
+    match &outcome {
+        Err(error) if !posted_by_the_browser => {
+            reject(error.clone());
+        }
+        Ok(_) => leptos_axum::redirect(done),
+        Err(AppError::Unauthorized) => leptos_axum::redirect(page),
+        Err(error) => leptos_axum::redirect(&with_error(F::PATH, page, error)),
+    }
+    // Post, redirect, get: the page is fetched anew, never the form posted again.
+    if let (true, Some(response)) = (
+        posted_by_the_browser,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.set_status(http::StatusCode::SEE_OTHER);
+    }
+    outcome
+}
+
+/// A plain form post asks for a page back; the browser bundle's calls do not.
+#[cfg(feature = "ssr")]
+fn posted_by_the_browser() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
+/// `page` with `error` encoded for the server function at `path`.
+#[cfg(feature = "ssr")]
+fn with_error(path: &str, page: &str, error: &AppError) -> String {
+    use leptos::server_fn::error::ServerFnUrlError;
+    // Leptos encodes onto an absolute URL; only the path and query go in the redirect.
+    let base = format!("http://plugboard.invalid{page}");
+    match ServerFnUrlError::new(path, error.clone()).to_url(&base) {
+        Ok(url) => url[url::Position::BeforePath..].to_owned(),
+        Err(_) => page.to_owned(),
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use domain::ApiKeyProblem;
+    use leptos::server_fn::error::ServerFnUrlError;
+    use leptos::server_fn::ServerFn;
+
+    #[test]
+    fn an_error_lands_on_its_page_as_the_server_action_reads_it() {
+        let error = AppError::ApiKey(ApiKeyProblem::TooMany);
+        let landing = with_error(CreateApiKey::PATH, SETTINGS, &error);
+        let url = url::Url::parse(&format!("http://x{landing}")).unwrap();
+        assert_eq!(url.path(), SETTINGS);
+        let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs["__path"], "/api/fn/create_api_key");
+        assert_eq!(
+            ServerFnUrlError::<AppError>::decode_err(&pairs["__err"]),
+            error
+        );
+    }
+}
