@@ -192,6 +192,15 @@ macro_rules! code_text {
             }
         }
 
+        /// A name as stored: exactly one of [`Self::all`], or an error.
+        impl TryFrom<String> for $code {
+            type Error = strum::ParseError;
+
+            fn try_from(stored: String) -> Result<Self, strum::ParseError> {
+                stored.parse()
+            }
+        }
+
         impl std::fmt::Display for $code {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

@@ -2,6 +2,8 @@
 //! browser bundle.
 
 pub mod codes;
+#[cfg(feature = "sqlx")]
+pub mod columns;
 pub mod events;
 pub mod limits;
 pub mod platform;

@@ -145,24 +145,33 @@ pub struct AccountChoices {
 
 /// A URL that receives Plugboard's signed events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct WebhookEndpoint {
     pub id: String,
     pub url: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
     pub created_at: DateTime<Utc>,
 }
 
 /// One event on its way to one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct WebhookDelivery {
     pub id: String,
     pub event_kind: String,
     pub endpoint_url: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
     pub status: crate::events::DeliveryStatus,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "i64"))]
     pub attempts: u32,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeStatusCode"))]
     pub last_status_code: Option<u16>,
     pub last_error: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeMillis"))]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
     pub next_attempt_at: DateTime<Utc>,
 }
 
@@ -206,11 +215,14 @@ pub struct AuditEntry {
 
 /// A personal API key as listed (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
     pub prefix: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeMillis"))]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

@@ -3,6 +3,7 @@
 
 use crate::storage::db::{from_millis, is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
+use domain::columns::{MaybeText, Millis};
 use domain::Platform;
 pub use domain::{CancelReason, PostStatus};
 use sqlx::{AnyConnection, Row};
@@ -15,23 +16,39 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 pub const MAX_SCHEDULE_AHEAD: Duration = Duration::days(366);
 pub const MAX_PAGE: i64 = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PostTarget {
     pub account_id: String,
+    #[sqlx(try_from = "String")]
     pub platform: Platform,
     pub username: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Post {
     pub id: String,
     pub text: String,
+    #[sqlx(try_from = "Millis")]
     pub scheduled_at: DateTime<Utc>,
+    #[sqlx(try_from = "String")]
     pub status: PostStatus,
+    #[sqlx(try_from = "MaybeText")]
     pub cancel_reason: Option<CancelReason>,
+    /// Read from `post_targets` after the post itself (see `with_targets`).
+    #[sqlx(skip)]
     pub targets: Vec<PostTarget>,
+    #[sqlx(try_from = "Millis")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Millis")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// A post's target, with the post it belongs to.
+#[derive(sqlx::FromRow)]
+struct TargetOfPost {
+    post_id: String,
+    #[sqlx(flatten)]
+    target: PostTarget,
 }
 
 /// A post as the integration API receives it, in JSON.
@@ -231,29 +248,14 @@ async fn replay(db: &Db, owner_id: &str, post: &NewPost) -> Result<Option<Post>,
 
 const POST_COLUMNS: &str = "id, text, scheduled_at, status, cancel_reason, created_at, updated_at";
 
-fn post_from_row(row: &sqlx::any::AnyRow, targets: Vec<PostTarget>) -> Result<Post, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    Ok(Post {
-        id: row.try_get("id")?,
-        text: row.try_get("text")?,
-        scheduled_at: from_millis(row.try_get("scheduled_at")?),
-        status: PostStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "status".into(),
-            source: format!("unknown post status {status}").into(),
-        })?,
-        cancel_reason: row
-            .try_get::<Option<String>, _>("cancel_reason")?
-            .map(|reason| {
-                CancelReason::parse(&reason).ok_or_else(|| sqlx::Error::ColumnDecode {
-                    index: "cancel_reason".into(),
-                    source: format!("unknown cancel reason {reason}").into(),
-                })
-            })
-            .transpose()?,
-        targets,
-        created_at: from_millis(row.try_get("created_at")?),
-        updated_at: from_millis(row.try_get("updated_at")?),
-    })
+/// Fills in the posts' targets, in one query.
+async fn with_targets(conn: &mut AnyConnection, posts: &mut [Post]) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = posts.iter().map(|post| post.id.clone()).collect();
+    let mut targets = targets_of(conn, &ids).await?;
+    for post in posts {
+        post.targets = targets.remove(&post.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// The targets of some posts, by post id, in one query.
@@ -267,29 +269,17 @@ async fn targets_of(
     }
     let placeholders: Vec<String> = (1..=post_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT t.post_id, a.id, a.platform, a.username FROM post_targets t
+        "SELECT t.post_id, a.id AS account_id, a.platform, a.username FROM post_targets t
          JOIN connected_accounts a ON a.id = t.account_id
          WHERE t.post_id IN ({}) ORDER BY a.platform, a.username, a.id",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, TargetOfPost>(sqlx::AssertSqlSafe(sql));
     for id in post_ids {
         query = query.bind(id);
     }
     for row in query.fetch_all(&mut *conn).await? {
-        let platform: String = row.try_get("platform")?;
-        let target = PostTarget {
-            account_id: row.try_get("id")?,
-            platform: Platform::from_slug(&platform).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "platform".into(),
-                source: format!("unknown platform {platform}").into(),
-            })?,
-            username: row.try_get("username")?,
-        };
-        by_post
-            .entry(row.try_get("post_id")?)
-            .or_default()
-            .push(target);
+        by_post.entry(row.post_id).or_default().push(row.target);
     }
     Ok(by_post)
 }
@@ -301,7 +291,7 @@ pub async fn find(
     id: &str,
 ) -> Result<Option<Post>, sqlx::Error> {
     let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND owner_id = $2");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let Some(mut post) = sqlx::query_as::<_, Post>(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(owner_id)
         .fetch_optional(&mut *conn)
@@ -309,11 +299,8 @@ pub async fn find(
     else {
         return Ok(None);
     };
-    let targets = targets_of(conn, &[id.to_owned()])
-        .await?
-        .remove(id)
-        .unwrap_or_default();
-    post_from_row(&row, targets).map(Some)
+    with_targets(conn, std::slice::from_mut(&mut post)).await?;
+    Ok(Some(post))
 }
 
 /// Where a page of posts starts: after this (scheduled_at, id).
@@ -357,7 +344,7 @@ pub async fn list(
          ORDER BY scheduled_at, id LIMIT $5"
     );
     let mut conn = db.pool().acquire().await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut posts: Vec<Post> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(owner_id)
         .bind(status.map(PostStatus::as_str))
         .bind(after.map(|c| to_millis(c.scheduled_at)))
@@ -365,18 +352,9 @@ pub async fn list(
         .bind(limit + 1)
         .fetch_all(&mut *conn)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
-    let ids = rows
-        .iter()
-        .map(|row| row.try_get::<String, _>("id"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut targets = targets_of(&mut conn, &ids).await?;
-    let posts = rows
-        .iter()
-        .zip(&ids)
-        .map(|(row, id)| post_from_row(row, targets.remove(id).unwrap_or_default()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = posts.len() as i64 > limit;
+    posts.truncate(limit as usize);
+    with_targets(&mut conn, &mut posts).await?;
     let next = has_more.then(|| posts.last()).flatten().map(|last| Cursor {
         scheduled_at: last.scheduled_at,
         id: last.id.clone(),

@@ -2,10 +2,10 @@
 
 use crate::platforms::adapters::{adapter, KnownAccount};
 use crate::platforms::catalog::spec;
-use crate::storage::columns::{Flag, JsonText, MaybeMillis, Millis};
 use crate::storage::crypto::SecretBox;
 use crate::storage::db::{flag, new_id, to_millis, Db};
 use chrono::{DateTime, Utc};
+use domain::columns::{Flag, JsonText, MaybeMillis, Millis};
 use domain::{token_status, ConnectedAccount, Platform, StoredTokenStatus, Usage};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -146,14 +146,16 @@ pub async fn list_owned(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, s
 /// How many accounts the owner has, per platform. Takes a connection so that it can run
 /// inside the transaction that adds an account.
 pub async fn usage(conn: &mut AnyConnection, owner_id: &str) -> Result<Usage, sqlx::Error> {
-    let rows = sqlx::query("SELECT platform FROM connected_accounts WHERE owner_id = $1")
-        .bind(owner_id)
-        .fetch_all(conn)
-        .await?;
-    let platforms = rows
-        .iter()
-        .filter_map(|row| row.try_get::<String, _>("platform").ok())
-        .filter_map(|slug| Platform::from_slug(&slug));
+    let slugs: Vec<String> =
+        sqlx::query_scalar("SELECT platform FROM connected_accounts WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_all(conn)
+            .await?;
+    let platforms = slugs
+        .into_iter()
+        .map(Platform::try_from)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|unknown| sqlx::Error::Decode(Box::new(unknown)))?;
     Ok(Usage::from_platforms(platforms))
 }
 

@@ -2,12 +2,12 @@
 //! stored server-side (only its hash) with the PKCE verifier sealed beside it.
 
 use crate::storage::crypto::SecretBox;
-use crate::storage::db::{from_millis, to_millis, Db};
+use crate::storage::db::{to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
+use domain::columns::{MaybeMillis, Millis};
 use domain::Platform;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 pub const LIFETIME: Duration = Duration::minutes(10);
 
@@ -86,7 +86,7 @@ pub async fn consume(
         return Ok(Err(StateProblem::Missing));
     };
     let state_hash = hash(state);
-    let claimed = sqlx::query(
+    let claimed: Option<Claimed> = sqlx::query_as(
         "UPDATE oauth_states SET consumed_at = $1
          WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND owner_id = $3 AND platform = $4
          RETURNING reconnect_account_id, instance_url, code_verifier_enc",
@@ -97,9 +97,8 @@ pub async fn consume(
     .bind(platform.slug())
     .fetch_optional(db.pool())
     .await?;
-    if let Some(row) = claimed {
-        let sealed: Option<Vec<u8>> = row.try_get("code_verifier_enc")?;
-        let code_verifier = match sealed {
+    if let Some(claimed) = claimed {
+        let code_verifier = match claimed.code_verifier_enc {
             Some(sealed) => match secrets.open(&sealed, &verifier_context(&state_hash)) {
                 Ok(verifier) => Some(verifier),
                 Err(_) => return Ok(Err(StateProblem::Unknown)),
@@ -108,33 +107,56 @@ pub async fn consume(
         };
         return Ok(Ok(PendingConnect {
             platform,
-            reconnect_account_id: row.try_get("reconnect_account_id")?,
-            instance_url: row.try_get("instance_url")?,
+            reconnect_account_id: claimed.reconnect_account_id,
+            instance_url: claimed.instance_url,
             code_verifier,
         }));
     }
     // Not claimable: find out why, for a precise message.
-    let row = sqlx::query(
+    let unclaimable: Option<Unclaimable> = sqlx::query_as(
         "SELECT owner_id, platform, consumed_at, expires_at FROM oauth_states WHERE state_hash = $1",
     )
     .bind(&state_hash)
     .fetch_optional(db.pool())
     .await?;
-    let Some(row) = row else {
-        return Ok(Err(StateProblem::Unknown));
-    };
-    let problem = if row.try_get::<String, _>("platform")? != platform.slug() {
-        StateProblem::Unknown
-    } else if row.try_get::<String, _>("owner_id")? != owner_id {
-        StateProblem::Foreign
-    } else if row.try_get::<Option<i64>, _>("consumed_at")?.is_some() {
-        StateProblem::Used
-    } else if from_millis(row.try_get("expires_at")?) <= now {
-        StateProblem::Expired
-    } else {
-        StateProblem::Unknown
-    };
-    Ok(Err(problem))
+    Ok(Err(unclaimable.map_or(StateProblem::Unknown, |row| {
+        row.problem(owner_id, platform, now)
+    })))
+}
+
+/// What claiming a state hands back.
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    reconnect_account_id: Option<String>,
+    instance_url: Option<String>,
+    code_verifier_enc: Option<Vec<u8>>,
+}
+
+/// A state that could not be claimed, read again to say why.
+#[derive(sqlx::FromRow)]
+struct Unclaimable {
+    owner_id: String,
+    platform: String,
+    #[sqlx(try_from = "MaybeMillis")]
+    consumed_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Millis")]
+    expires_at: DateTime<Utc>,
+}
+
+impl Unclaimable {
+    fn problem(&self, owner_id: &str, platform: Platform, now: DateTime<Utc>) -> StateProblem {
+        if self.platform != platform.slug() {
+            StateProblem::Unknown
+        } else if self.owner_id != owner_id {
+            StateProblem::Foreign
+        } else if self.consumed_at.is_some() {
+            StateProblem::Used
+        } else if self.expires_at <= now {
+            StateProblem::Expired
+        } else {
+            StateProblem::Unknown
+        }
+    }
 }
 
 /// Records that the callback which consumed `state` connected the account, so that a second
@@ -163,4 +185,31 @@ pub async fn delete_older_than(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, sq
         .execute(db.pool())
         .await?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unclaimable_state_says_why() {
+        let now = Utc::now();
+        let row = |platform: &str, owner: &str, consumed: bool, expires_in: i64| Unclaimable {
+            owner_id: owner.into(),
+            platform: platform.into(),
+            consumed_at: consumed.then_some(now),
+            expires_at: now + Duration::seconds(expires_in),
+        };
+        let problem = |row: Unclaimable| row.problem("ada", Platform::X, now);
+        assert_eq!(
+            problem(row("reddit", "ada", false, 60)),
+            StateProblem::Unknown
+        );
+        assert_eq!(
+            problem(row("x", "mallory", false, 60)),
+            StateProblem::Foreign
+        );
+        assert_eq!(problem(row("x", "ada", true, 60)), StateProblem::Used);
+        assert_eq!(problem(row("x", "ada", false, 0)), StateProblem::Expired);
+    }
 }

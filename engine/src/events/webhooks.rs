@@ -7,7 +7,7 @@
 
 use crate::net::address_guard;
 use crate::schedule::backoff;
-use crate::storage::db::{from_millis, new_id, to_millis, Db};
+use crate::storage::db::{new_id, to_millis, Db};
 use crate::AppState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use url::Url;
 
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -236,19 +236,10 @@ pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<boo
 }
 
 pub async fn list_endpoints(db: &Db, owner_id: &str) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, url, created_at FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id")
+    sqlx::query_as("SELECT id, url, created_at FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id")
         .bind(owner_id)
         .fetch_all(db.pool())
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WebhookEndpoint {
-                id: row.try_get("id")?,
-                url: row.try_get("url")?,
-                created_at: from_millis(row.try_get("created_at")?),
-            })
-        })
-        .collect()
+        .await
 }
 
 pub async fn recent_deliveries(
@@ -256,9 +247,9 @@ pub async fn recent_deliveries(
     owner_id: &str,
     limit: i64,
 ) -> Result<Vec<WebhookDelivery>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT d.id, e.kind, w.url, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at,
-                d.delivered_at, d.next_attempt_at
+    sqlx::query_as(
+        "SELECT d.id, e.kind AS event_kind, w.url AS endpoint_url, d.status, d.attempts,
+                d.last_status_code, d.last_error, d.created_at, d.delivered_at, d.next_attempt_at
          FROM webhook_deliveries d
          JOIN outbox_events e ON e.id = d.event_id
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
@@ -269,32 +260,7 @@ pub async fn recent_deliveries(
     .bind(owner_id)
     .bind(limit)
     .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WebhookDelivery {
-                id: row.try_get("id")?,
-                event_kind: row.try_get("kind")?,
-                endpoint_url: row.try_get("url")?,
-                status: {
-                    let stored: String = row.try_get("status")?;
-                    DeliveryStatus::parse(&stored).ok_or_else(|| {
-                        sqlx::Error::Decode(format!("unknown delivery status `{stored}`").into())
-                    })?
-                },
-                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
-                last_status_code: row
-                    .try_get::<Option<i64>, _>("last_status_code")?
-                    .and_then(|c| u16::try_from(c).ok()),
-                last_error: row.try_get("last_error")?,
-                created_at: from_millis(row.try_get("created_at")?),
-                delivered_at: row
-                    .try_get::<Option<i64>, _>("delivered_at")?
-                    .map(from_millis),
-                next_attempt_at: from_millis(row.try_get("next_attempt_at")?),
-            })
-        })
-        .collect()
+    .await
 }
 
 /// What one delivery attempt came to.
@@ -333,6 +299,17 @@ pub async fn due_deliveries(
     .await
 }
 
+/// What an attempt needs of a delivery this process has leased.
+#[derive(sqlx::FromRow)]
+struct LeasedDelivery {
+    attempts: i64,
+    endpoint_id: String,
+    event_id: String,
+    payload: String,
+    url: String,
+    secret_enc: Vec<u8>,
+}
+
 /// Makes one attempt at one delivery, if this process wins its lease. `None` when another
 /// process has it, or it is no longer due.
 pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt>, sqlx::Error> {
@@ -350,7 +327,7 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
     if leased.rows_affected() != 1 {
         return Ok(None);
     }
-    let row = sqlx::query(
+    let leased: Option<LeasedDelivery> = sqlx::query_as(
         "SELECT d.attempts, d.endpoint_id, e.id AS event_id, e.payload, w.url, w.secret_enc
          FROM webhook_deliveries d
          JOIN outbox_events e ON e.id = d.event_id
@@ -360,18 +337,21 @@ pub async fn attempt(app: &AppState, delivery_id: &str) -> Result<Option<Attempt
     .bind(delivery_id)
     .fetch_optional(app.db.pool())
     .await?;
-    let Some(row) = row else {
+    let Some(LeasedDelivery {
+        attempts,
+        endpoint_id,
+        event_id,
+        payload,
+        url,
+        secret_enc,
+    }) = leased
+    else {
         return Ok(None);
     };
-    let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
-    let endpoint_id: String = row.try_get("endpoint_id")?;
-    let event_id: String = row.try_get("event_id")?;
-    let payload: String = row.try_get("payload")?;
-    let url: String = row.try_get("url")?;
-    let sealed: Vec<u8> = row.try_get("secret_enc")?;
+    let attempts = attempts + 1;
     let secret = app
         .secrets
-        .open(&sealed, &secret_context(&endpoint_id))
+        .open(&secret_enc, &secret_context(&endpoint_id))
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
 
     let (status_code, error) = send(app, &url, &event_id, &payload, &secret).await;

@@ -147,26 +147,13 @@ pub async fn authenticate(
 }
 
 pub async fn list(db: &Db, owner_id: &str) -> Result<Vec<ApiKeyView>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, name, prefix, created_at, last_used_at FROM api_keys
          WHERE owner_id = $1 AND revoked_at IS NULL ORDER BY created_at, id",
     )
     .bind(owner_id)
     .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ApiKeyView {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                prefix: row.try_get("prefix")?,
-                created_at: from_millis(row.try_get("created_at")?),
-                last_used_at: row
-                    .try_get::<Option<i64>, _>("last_used_at")?
-                    .map(from_millis),
-            })
-        })
-        .collect()
+    .await
 }
 
 #[cfg(test)]

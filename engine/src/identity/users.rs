@@ -2,9 +2,9 @@
 
 use crate::identity::password::{self, WeakPassword};
 use crate::identity::sign_in_throttle::{self, Verdict};
-use crate::storage::columns::Millis;
 use crate::storage::db::{is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
+use domain::columns::Millis;
 use sqlx::{FromRow, Row};
 
 pub const DEFAULT_PLAN: &str = "free";

@@ -16,12 +16,12 @@ use crate::schedule::{after, refresh_retry_delay, MIN_SPACING};
 use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Utc};
+use domain::columns::MaybeMillis;
 use domain::AuditAction;
 use domain::StoredTokenStatus;
 use domain::WebhookEvent;
 use secrecy::SecretString;
 use serde_json::json;
-use sqlx::Row;
 use std::sync::OnceLock;
 
 /// Why a refresh did not happen.
@@ -213,36 +213,46 @@ fn lease_until(app: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
     )
 }
 
+/// What decides whether an account can be leased for a refresh.
+#[derive(sqlx::FromRow)]
+struct LeaseState {
+    #[sqlx(try_from = "String")]
+    token_status: StoredTokenStatus,
+    #[sqlx(try_from = "MaybeMillis")]
+    refresh_lease_until: Option<DateTime<Utc>>,
+    refresh_failures: i64,
+    #[sqlx(try_from = "MaybeMillis")]
+    next_refresh_at: Option<DateTime<Utc>>,
+}
+
+impl LeaseState {
+    fn skip(&self, now: DateTime<Utc>) -> Skip {
+        if self.token_status == StoredTokenStatus::NeedsReconnect {
+            Skip::Gone
+        } else if self.refresh_lease_until.is_some_and(|until| until > now) {
+            Skip::Leased
+        } else if self.refresh_failures > 0 && self.next_refresh_at.is_some_and(|at| at > now) {
+            Skip::BackingOff
+        } else {
+            Skip::NotDue
+        }
+    }
+}
+
 /// Why an account could not be leased for a refresh, read from its row.
 async fn why_skipped(
     app: &AppState,
     account_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Skip, sqlx::Error> {
-    let row = sqlx::query(
+    let state: Option<LeaseState> = sqlx::query_as(
         "SELECT token_status, refresh_lease_until, refresh_failures, next_refresh_at
          FROM connected_accounts WHERE id = $1",
     )
     .bind(account_id)
     .fetch_optional(app.db.pool())
     .await?;
-    let Some(row) = row else {
-        return Ok(Skip::Gone);
-    };
-    let now = to_millis(now);
-    let lease: Option<i64> = row.try_get("refresh_lease_until")?;
-    let failures: i64 = row.try_get("refresh_failures")?;
-    let next: Option<i64> = row.try_get("next_refresh_at")?;
-    let status: String = row.try_get("token_status")?;
-    Ok(if status == StoredTokenStatus::NeedsReconnect.as_str() {
-        Skip::Gone
-    } else if lease.is_some_and(|until| until > now) {
-        Skip::Leased
-    } else if failures > 0 && next.is_some_and(|at| at > now) {
-        Skip::BackingOff
-    } else {
-        Skip::NotDue
-    })
+    Ok(state.map_or(Skip::Gone, |state| state.skip(now)))
 }
 
 /// Holds an account's refresh lease for as long as its refresh runs, renewing it in the
@@ -515,7 +525,7 @@ pub async fn due_accounts(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_scalar(
         "SELECT id FROM connected_accounts
          WHERE token_status <> $3 AND next_refresh_at IS NOT NULL
            AND next_refresh_at <= $1 AND (refresh_lease_until IS NULL OR refresh_lease_until <= $1)
@@ -525,8 +535,7 @@ pub async fn due_accounts(
     .bind(limit)
     .bind(StoredTokenStatus::NeedsReconnect.as_str())
     .fetch_all(app.db.pool())
-    .await?;
-    rows.iter().map(|row| row.try_get("id")).collect()
+    .await
 }
 
 /// When the next account becomes due for a refresh (the worker sleeps until then).
@@ -546,6 +555,27 @@ mod tests {
     use super::*;
     use chrono::Duration;
     use domain::Platform;
+
+    #[test]
+    fn a_lease_is_refused_for_the_first_reason_that_holds() {
+        let now = Utc::now();
+        let state = |status, lease: Option<i64>, failures, next: Option<i64>| LeaseState {
+            token_status: status,
+            refresh_lease_until: lease.map(|s| now + Duration::seconds(s)),
+            refresh_failures: failures,
+            next_refresh_at: next.map(|s| now + Duration::seconds(s)),
+        };
+        let reconnect = StoredTokenStatus::NeedsReconnect;
+        let ok = StoredTokenStatus::Active;
+        assert_eq!(
+            state(reconnect, Some(60), 1, Some(60)).skip(now),
+            Skip::Gone
+        );
+        assert_eq!(state(ok, Some(60), 1, Some(60)).skip(now), Skip::Leased);
+        assert_eq!(state(ok, Some(-1), 1, Some(60)).skip(now), Skip::BackingOff);
+        assert_eq!(state(ok, None, 0, Some(60)).skip(now), Skip::NotDue);
+        assert_eq!(state(ok, None, 2, Some(-1)).skip(now), Skip::NotDue);
+    }
 
     fn record(expired: bool, refresh_failures: u32) -> AccountRecord {
         let hour = Duration::hours(1);

@@ -3,7 +3,7 @@
 //! Queries are written once, with `$1` placeholders (both drivers accept them). Times are stored as
 //! Unix milliseconds and flags as integers, the types both databases share through sqlx's `Any`.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Transaction};
@@ -117,13 +117,9 @@ pub fn to_millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }
 
-pub fn from_millis(millis: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(millis)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
+pub use domain::columns::from_millis;
 
-/// A flag as stored (read back with [`super::columns::Flag`]).
+/// A flag as stored (read back with [`domain::columns::Flag`]).
 pub fn flag(value: bool) -> i32 {
     i32::from(value)
 }

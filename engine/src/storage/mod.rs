@@ -1,6 +1,5 @@
-//! Where things are kept: the database pool and migrations, how shared column types read back
-//! (`columns.rs`), and the sealing of secrets at rest.
+//! Where things are kept: the database pool and migrations, and the sealing of secrets at rest.
+//! (How stored columns read back into Plugboard's types is `domain::columns`.)
 
-pub mod columns;
 pub mod crypto;
 pub mod db;

@@ -1,13 +1,19 @@
 //! How columns the two databases share through sqlx's `Any` become Plugboard's types, for
 //! `#[derive(sqlx::FromRow)]` with `#[sqlx(try_from = "...")]`: times stored as Unix
-//! milliseconds, flags stored as integers, JSON stored as text.
+//! milliseconds, flags stored as integers, JSON stored as text, small numbers stored as
+//! integers. Here, beside the views, so that they can read themselves from rows on the server
+//! (the `sqlx` feature, which the browser bundle never turns on).
 
-use super::db::from_millis;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::any::AnyTypeInfo;
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Database, Decode, Type};
+
+/// A time stored as Unix milliseconds; one beyond what a time can hold reads as the earliest.
+pub fn from_millis(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
 
 /// Declares a column type read as `$raw` through `Any`.
 macro_rules! column {
@@ -73,5 +79,31 @@ impl TryFrom<JsonText> for Value {
 
     fn try_from(stored: JsonText) -> Result<Value, serde_json::Error> {
         serde_json::from_str(&stored.0)
+    }
+}
+
+column!(
+    /// An HTTP status code stored as an integer, or NULL.
+    MaybeStatusCode(Option<i64>)
+);
+
+column!(
+    /// Text that may be NULL: a code that is set only in some states.
+    MaybeText(Option<String>)
+);
+
+impl TryFrom<MaybeStatusCode> for Option<u16> {
+    type Error = std::num::TryFromIntError;
+
+    fn try_from(stored: MaybeStatusCode) -> Result<Option<u16>, Self::Error> {
+        stored.0.map(u16::try_from).transpose()
+    }
+}
+
+impl TryFrom<MaybeText> for Option<crate::CancelReason> {
+    type Error = strum::ParseError;
+
+    fn try_from(stored: MaybeText) -> Result<Option<crate::CancelReason>, Self::Error> {
+        stored.0.map(crate::CancelReason::try_from).transpose()
     }
 }
