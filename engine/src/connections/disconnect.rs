@@ -7,6 +7,7 @@ use crate::connections::accounts::{self, AccountRecord};
 use crate::events::audit;
 use crate::events::webhooks;
 use crate::platforms::adapters::adapter;
+use crate::platforms::adapters::Kept;
 use crate::platforms::catalog::ProviderSettings;
 use crate::platforms::failure::ProviderError;
 use crate::{posts, AppState};
@@ -15,7 +16,7 @@ use domain::AuditAction;
 use domain::WebhookEvent;
 use domain::{ConnectMethod, DisconnectPreview, Platform, Revocation};
 use secrecy::SecretString;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct Disconnected {
@@ -34,9 +35,7 @@ pub fn connected_apps_url(record: &AccountRecord, settings: &ProviderSettings) -
     if !page.starts_with('/') {
         return Some(page.to_owned());
     }
-    let server = ["instance_url", "base_url"]
-        .iter()
-        .find_map(|key| record.metadata.get(*key).and_then(Value::as_str))?;
+    let server = record.known().own_server()?;
     Some(format!("{}{page}", server.trim_end_matches('/')))
 }
 
@@ -154,7 +153,7 @@ async fn revoke(
     access: &SecretString,
     refresh: Option<&SecretString>,
 ) -> Result<(), ProviderError> {
-    let instance = record.metadata.get("instance_url").and_then(Value::as_str);
+    let instance = record.known().kept(Kept::InstanceUrl);
     let client = match instance {
         Some(instance) if record.platform.connect_method() == ConnectMethod::OAuthOnTheirServer => {
             crate::connections::connect::client_on_their_server(app, record.platform, instance)
@@ -179,7 +178,7 @@ async fn revoke(
 mod tests {
     use super::*;
     use crate::platforms::catalog::Providers;
-    use serde_json::json;
+    use serde_json::Value;
 
     fn record(platform: Platform, metadata: Value) -> AccountRecord {
         AccountRecord {

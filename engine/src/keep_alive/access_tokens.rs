@@ -11,7 +11,6 @@ use crate::AppState;
 use chrono::{DateTime, Duration, Utc};
 use domain::StoredTokenStatus;
 use secrecy::SecretString;
-use serde_json::Value;
 
 /// A token that expires sooner than this is refreshed before it is handed out.
 pub const FRESH_FOR: Duration = Duration::minutes(5);
@@ -88,10 +87,7 @@ pub async fn fresh(
     let access_token = accounts::open_secret(&mut conn, &app.secrets, account_id, "access_token")
         .await?
         .ok_or(AccessTokenError::NeedsReconnect)?;
-    let api_base_url = ["instance_url", "pds_url", "base_url"]
-        .iter()
-        .find_map(|key| record.metadata.get(*key).and_then(Value::as_str))
-        .map(str::to_owned);
+    let api_base_url = record.known().own_server().map(str::to_owned);
     Ok(AccessToken {
         expires_at: record.token_expires_at,
         account: record,

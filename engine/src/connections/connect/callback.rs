@@ -7,6 +7,7 @@ use super::store::{connection, reconnect_target, store};
 use super::their_server::client_on_their_server;
 use crate::connections::oauth_state::{self, StateProblem};
 use crate::identity::users::User;
+use crate::platforms::adapters::{keep, Kept};
 use crate::platforms::client::ProviderClient;
 use crate::AppState;
 use chrono::Utc;
@@ -116,7 +117,7 @@ pub async fn finish(
         .await
         .map_err(provider_error(Stage::Profile))?;
     let metadata = match &pending.instance_url {
-        Some(instance) => json!({ "instance_url": instance }),
+        Some(instance) => keep([(Kept::InstanceUrl, instance.as_str())]),
         None => json!({}),
     };
     let outcome = match (&pending.reconnect_account_id, profiles.len()) {

@@ -6,12 +6,12 @@ use super::store::{check_limit, reconnect_target};
 use super::their_server::client_on_their_server;
 use crate::connections::oauth_state::{self, PendingConnect};
 use crate::identity::users::User;
+use crate::platforms::adapters::Kept;
 use crate::AppState;
 use chrono::Utc;
 use domain::Platform;
 use domain::{ConnectMethod, FieldProblem};
 use secrecy::SecretString;
-use serde_json::Value;
 
 /// Starts an OAuth connect: checks the plan, issues a state (with a PKCE verifier where the
 /// platform takes one) and returns the consent URL to redirect to.
@@ -36,9 +36,8 @@ pub async fn start(
         Some(id) => {
             let account = reconnect_target(app, user, platform, id).await?;
             account
-                .metadata
-                .get("instance_url")
-                .and_then(Value::as_str)
+                .known()
+                .kept(Kept::InstanceUrl)
                 .map(str::to_owned)
                 .or_else(|| instance.map(str::to_owned))
         }

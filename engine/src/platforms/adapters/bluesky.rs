@@ -2,6 +2,7 @@
 //! session's JWTs are the tokens, renewed with `refreshSession`, or with a new session from the
 //! stored app password when the refresh JWT lapsed.
 
+use super::{keep, Kept};
 use super::{AccountServer, KnownAccount, PlatformAdapter};
 use crate::net::http::{send_capped, Reply, MAX_BODY};
 use crate::platforms::catalog;
@@ -115,7 +116,7 @@ impl PlatformAdapter for Bluesky {
 /// through the address guard: it is a URL a person typed.
 async fn pds_of(app: &AppState, account: KnownAccount<'_>) -> Result<AccountServer, ProviderError> {
     let settings = app.config.providers.get(account.platform);
-    let pds = account.kept("pds_url").unwrap_or(&settings.api_url);
+    let pds = account.kept(Kept::PdsUrl).unwrap_or(&settings.api_url);
     let url = Url::parse(pds)
         .map_err(|_| ProviderError::unexpected("the stored server address is not a URL"))?;
     let http = http_for_stored_url(app, settings, pds).await?;
@@ -207,7 +208,7 @@ async fn create_session(
             own_token: None,
         },
         tokens,
-        metadata: json!({ "pds_url": base }),
+        metadata: keep([(Kept::PdsUrl, base.as_str())]),
         extra_secret: Some(app_password.clone()),
     })
 }

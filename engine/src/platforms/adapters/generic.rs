@@ -1,5 +1,6 @@
 //! The path every platform takes unless its adapter says otherwise.
 
+use super::Kept;
 use super::{KnownAccount, PlatformAdapter};
 use crate::net::http::{send_capped, MAX_BODY};
 use crate::platforms::catalog::ProviderSettings;
@@ -25,7 +26,7 @@ pub(super) async fn who_am_i(
 ) -> Result<(Value, Option<String>), ProviderError> {
     let settings = app.config.providers.get(account.platform);
     let mut client = app.provider_client(account.platform);
-    if let Some(server) = account.kept("instance_url") {
+    if let Some(server) = account.kept(Kept::InstanceUrl) {
         let http = http_for_stored_url(app, settings, server).await?;
         client = client.with_api_url(server).with_http(http);
     }

@@ -1,6 +1,7 @@
 //! Listmonk: a self-hosted newsletter server; an API user and token, checked with an
 //! authenticated read. Its answers name no user: a page of lists is the proof.
 
+use super::{keep, Kept};
 use super::{AccountServer, KnownAccount, PlatformAdapter};
 use crate::platforms::catalog::{SANDBOX_LISTMONK_API_USER, SANDBOX_LISTMONK_TOKEN};
 use crate::platforms::client::{Profile, TokenSet};
@@ -13,7 +14,7 @@ use crate::AppState;
 use async_trait::async_trait;
 use domain::{CredentialField, FieldProblem, Platform};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub(super) struct Listmonk;
 
@@ -77,7 +78,7 @@ impl PlatformAdapter for Listmonk {
                 refresh_expires_in: None,
                 scope: None,
             },
-            metadata: json!({ "base_url": base, "api_user": api_user }),
+            metadata: keep([(Kept::BaseUrl, base.as_str()), (Kept::ApiUser, api_user)]),
             extra_secret: None,
         })
     }
@@ -89,8 +90,8 @@ impl PlatformAdapter for Listmonk {
         token: &SecretString,
     ) -> Result<(Value, Option<String>), ProviderError> {
         let settings = app.config.providers.get(account.platform);
-        let base = account.kept("base_url").unwrap_or_default();
-        let user = account.kept("api_user").unwrap_or_default();
+        let base = account.kept(Kept::BaseUrl).unwrap_or_default();
+        let user = account.kept(Kept::ApiUser).unwrap_or_default();
         let http = http_for_stored_url(app, settings, base).await?;
         let body = super::generic::json_answer_of(
             settings,

@@ -45,11 +45,53 @@ pub struct KnownAccount<'a> {
     pub metadata: &'a Value,
 }
 
-impl KnownAccount<'_> {
-    /// A text kept with the account when it was connected (its server, its API user...).
-    pub fn kept(&self, key: &str) -> Option<&str> {
-        self.metadata.get(key).and_then(Value::as_str)
+impl<'a> KnownAccount<'a> {
+    /// A text kept with the account when it was connected.
+    pub fn kept(&self, key: Kept) -> Option<&'a str> {
+        self.metadata.get(key.as_str()).and_then(Value::as_str)
     }
+
+    /// The server the account lives on, when the person named one (their Mastodon instance,
+    /// Bluesky PDS or Listmonk): where its API is called.
+    pub fn own_server(&self) -> Option<&'a str> {
+        [Kept::InstanceUrl, Kept::PdsUrl, Kept::BaseUrl]
+            .into_iter()
+            .find_map(|key| self.kept(key))
+    }
+}
+
+/// What an adapter keeps in an account's metadata when it connects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The server of an account on a platform whose OAuth runs on the person's own server.
+    InstanceUrl,
+    /// The Bluesky PDS the account lives on.
+    PdsUrl,
+    /// The Listmonk the account's API user belongs to.
+    BaseUrl,
+    /// The Listmonk API user.
+    ApiUser,
+}
+
+impl Kept {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kept::InstanceUrl => "instance_url",
+            Kept::PdsUrl => "pds_url",
+            Kept::BaseUrl => "base_url",
+            Kept::ApiUser => "api_user",
+        }
+    }
+}
+
+/// An account's metadata holding `values`.
+pub fn keep<'a>(values: impl IntoIterator<Item = (Kept, &'a str)>) -> Value {
+    Value::Object(
+        values
+            .into_iter()
+            .map(|(key, value)| (key.as_str().to_owned(), Value::from(value)))
+            .collect(),
+    )
 }
 
 /// A server a person named for their account (a Bluesky PDS, a Listmonk, a Mastodon instance,
