@@ -28,7 +28,7 @@ pub async fn seed_accounts(
                 profile_image_url: None,
                 token_expires_at: Some(now + chrono::Duration::hours(1)),
                 token_status: StoredTokenStatus::Active,
-                is_twitter_premium: false,
+                is_x_premium: false,
                 access_token: Some(SecretString::from(sandbox.issue_token(
                     platform,
                     "ada",

@@ -566,7 +566,7 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
         profile_image_url: None,
         token_expires_at: None,
         token_status: domain::StoredTokenStatus::Active,
-        is_twitter_premium: false,
+        is_x_premium: false,
         access_token: Some(secrecy::SecretString::from("sbx.new-access".to_owned())),
         refresh_token: None,
         refresh_token_expires_at: None,

@@ -444,7 +444,7 @@ async fn tiktok_shows_creator_info_fetched_once_an_hour() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x_premium_is_kept_up_to_date() {
     let (app, _platforms, cookie, id) = connected(Platform::X, Backend::Sqlite).await;
-    sqlx::query("UPDATE connected_accounts SET is_twitter_premium = 0, last_checked_at = NULL")
+    sqlx::query("UPDATE connected_accounts SET is_x_premium = 0, last_checked_at = NULL")
         .execute(app.state.db.pool())
         .await
         .unwrap();

@@ -28,7 +28,7 @@ pub struct AccountRecord {
     #[sqlx(try_from = "String")]
     pub token_status: StoredTokenStatus,
     #[sqlx(try_from = "Flag")]
-    pub is_twitter_premium: bool,
+    pub is_x_premium: bool,
     #[sqlx(try_from = "JsonText")]
     pub metadata: Value,
     #[sqlx(try_from = "Millis")]
@@ -50,7 +50,7 @@ pub struct AccountRecord {
 
 const RECORD_COLUMNS: &str =
     "id, owner_id, platform, platform_account_id, username, display_name, \
-    profile_image_url, token_expires_at, token_status, is_twitter_premium, metadata, \
+    profile_image_url, token_expires_at, token_status, is_x_premium, metadata, \
     created_at, updated_at, last_refreshed_at, token_version, refresh_failures, next_refresh_at";
 
 impl AccountRecord {
@@ -68,7 +68,7 @@ impl AccountRecord {
             profile_image_url: None,
             token_expires_at: Some(now + chrono::Duration::hours(1)),
             token_status: StoredTokenStatus::Active,
-            is_twitter_premium: false,
+            is_x_premium: false,
             metadata: Value::Object(Default::default()),
             created_at: now,
             updated_at: now,
@@ -110,7 +110,7 @@ impl AccountRecord {
                 now,
             ),
             // Only a profile that states a subscription (X's) ever sets it.
-            is_x_premium: self.is_twitter_premium,
+            is_x_premium: self.is_x_premium,
             refreshed_at: self.last_refreshed_at,
             history: Vec::new(),
         };
@@ -196,7 +196,7 @@ pub struct NewAccount {
     pub profile_image_url: Option<String>,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub token_status: StoredTokenStatus,
-    pub is_twitter_premium: bool,
+    pub is_x_premium: bool,
     pub access_token: Option<SecretString>,
     pub refresh_token: Option<SecretString>,
     pub refresh_token_expires_at: Option<DateTime<Utc>>,
@@ -235,7 +235,7 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO connected_accounts (id, owner_id, platform, platform_account_id, username,
              display_name, profile_image_url, token_expires_at, token_status,
-             is_twitter_premium, access_token_enc, refresh_token_enc, refresh_token_expires_at,
+             is_x_premium, access_token_enc, refresh_token_enc, refresh_token_expires_at,
              secrets_enc, granted_scopes, metadata, next_refresh_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
     )
@@ -248,7 +248,7 @@ pub async fn insert(
     .bind(&account.profile_image_url)
     .bind(account.token_expires_at.map(to_millis))
     .bind(account.token_status.as_str())
-    .bind(flag(account.is_twitter_premium))
+    .bind(flag(account.is_x_premium))
     .bind(seal(secrets, &id, &account.access_token, "access_token"))
     .bind(seal(secrets, &id, &account.refresh_token, "refresh_token"))
     .bind(account.refresh_token_expires_at.map(to_millis))
@@ -275,7 +275,7 @@ pub async fn update_reconnected(
     sqlx::query(
         "UPDATE connected_accounts SET
              username = $1, display_name = $2, profile_image_url = $3,
-             token_expires_at = $4, token_status = $5, is_twitter_premium = $6,
+             token_expires_at = $4, token_status = $5, is_x_premium = $6,
              access_token_enc = $7,
              refresh_token_enc = COALESCE($8, refresh_token_enc),
              refresh_token_expires_at = CASE WHEN $9 = 1 THEN $10 ELSE refresh_token_expires_at END,
@@ -291,7 +291,7 @@ pub async fn update_reconnected(
     .bind(&account.profile_image_url)
     .bind(account.token_expires_at.map(to_millis))
     .bind(account.token_status.as_str())
-    .bind(flag(account.is_twitter_premium))
+    .bind(flag(account.is_x_premium))
     .bind(seal(secrets, id, &account.access_token, "access_token"))
     .bind(new_refresh)
     .bind(has_new_refresh)

@@ -221,8 +221,8 @@ async fn apply_profile(
     if states_subscription {
         let client = ProviderClient::new(settings, app.http.clone(), String::new());
         if let Some(profile) = client.profile_of(body) {
-            if profile.is_premium != record.is_twitter_premium {
-                sqlx::query("UPDATE connected_accounts SET is_twitter_premium = $1 WHERE id = $2")
+            if profile.is_premium != record.is_x_premium {
+                sqlx::query("UPDATE connected_accounts SET is_x_premium = $1 WHERE id = $2")
                     .bind(flag(profile.is_premium))
                     .bind(&record.id)
                     .execute(app.db.pool())

@@ -387,7 +387,7 @@ pub fn new_account(platform: Platform) -> NewAccount {
         profile_image_url: None,
         token_expires_at: Some(now + chrono::Duration::hours(1)),
         token_status: StoredTokenStatus::Active,
-        is_twitter_premium: false,
+        is_x_premium: false,
         access_token: Some(SecretString::from("at-first".to_owned())),
         refresh_token: Some(SecretString::from("rt".to_owned())),
         refresh_token_expires_at: None,

@@ -187,7 +187,7 @@ pub(super) fn connection(
                 .map(|life| crate::schedule::after(now, life))
         },
         token_status: StoredTokenStatus::Active,
-        is_twitter_premium: profile.is_premium,
+        is_x_premium: profile.is_premium,
         refresh_token_expires_at: tokens
             .refresh_expires_in
             .map(|life| crate::schedule::after(now, life)),
