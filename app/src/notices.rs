@@ -1,8 +1,8 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
 use domain::{
-    ApiKeyProblem, AuthProblem, ConnectErrorCode, FieldProblem, Platform, Revocation,
-    WebhookProblem,
+    ApiKeyProblem, AuthProblem, ConnectErrorCode, CredentialField, FieldProblem, Platform,
+    Revocation, WebhookProblem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -226,7 +226,11 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// The message for a credentials form field (or, without a field, for the whole form): a field
 /// problem has its own words; any other code is a connect error, worded as on the connections page.
-pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> String {
+pub fn credential_error_message(
+    field: Option<CredentialField>,
+    code: &str,
+    platform: Platform,
+) -> String {
     let Some(problem) = FieldProblem::parse(code) else {
         return oauth_error_message(code, platform.display_name()).0;
     };
@@ -236,8 +240,19 @@ pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> 
             "Use an app password (xxxx-xxxx-xxxx-xxxx) from Bluesky's Settings → Privacy and security → App passwords. Plugboard does not take your account password."
         }
         FieldProblem::InvalidBotToken => "Paste the whole token BotFather gave you, like 123456789:AAE…",
-        FieldProblem::InvalidUrl if field == "instance" => "Enter your instance's address, like mastodon.social.",
-        FieldProblem::InvalidUrl => "Enter the server's address, like https://lists.example.com.",
+        FieldProblem::InvalidUrl => match field {
+            Some(CredentialField::Instance) => "Enter your instance's address, like mastodon.social.",
+            Some(
+                CredentialField::BaseUrl
+                | CredentialField::PdsUrl
+                | CredentialField::Identifier
+                | CredentialField::AppPassword
+                | CredentialField::BotToken
+                | CredentialField::ApiUser
+                | CredentialField::ApiToken,
+            )
+            | None => "Enter the server's address, like https://lists.example.com.",
+        },
         FieldProblem::UnresolvableUrl => "That address does not resolve. Check it for typos.",
         FieldProblem::PrivateUrl => {
             "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS)."
@@ -245,10 +260,17 @@ pub fn credential_error_message(field: &str, code: &str, platform: Platform) -> 
         FieldProblem::InvalidApiUser => "Enter the API user's name (Listmonk: Admin → Users).",
         FieldProblem::MissingToken => "Enter the API user's token.",
         FieldProblem::Rejected => match field {
-            "app_password" => "Bluesky did not accept this handle and app password.",
-            "bot_token" => "Telegram did not accept this bot token. Check it with BotFather (/token).",
-            "token" => "Listmonk did not accept this API user and token.",
-            _ => return format!("{} did not accept what was entered.", platform.display_name()),
+            Some(CredentialField::AppPassword) => "Bluesky did not accept this handle and app password.",
+            Some(CredentialField::BotToken) => "Telegram did not accept this bot token. Check it with BotFather (/token).",
+            Some(CredentialField::ApiToken) => "Listmonk did not accept this API user and token.",
+            Some(
+                CredentialField::Identifier
+                | CredentialField::PdsUrl
+                | CredentialField::BaseUrl
+                | CredentialField::ApiUser
+                | CredentialField::Instance,
+            )
+            | None => return format!("{} did not accept what was entered.", platform.display_name()),
         },
         FieldProblem::UsesCredentials => "This platform connects with the form below, not a consent screen.",
         FieldProblem::UsesConsent => "This platform connects through its consent screen.",
@@ -390,28 +412,36 @@ mod tests {
 
     #[test]
     fn credential_errors_speak_of_the_field() {
-        assert!(
-            credential_error_message("app_password", "not_app_password", Platform::Bluesky)
-                .contains("app password")
-        );
-        assert!(
-            credential_error_message("bot_token", "rejected", Platform::Telegram)
-                .contains("BotFather")
-        );
-        assert!(
-            credential_error_message("instance", "invalid_url", Platform::Mastodon)
-                .contains("mastodon.social")
-        );
-        assert!(
-            credential_error_message("base_url", "private_url", Platform::Listmonk)
-                .contains("private")
-        );
+        assert!(credential_error_message(
+            Some(CredentialField::AppPassword),
+            "not_app_password",
+            Platform::Bluesky
+        )
+        .contains("app password"));
+        assert!(credential_error_message(
+            Some(CredentialField::BotToken),
+            "rejected",
+            Platform::Telegram
+        )
+        .contains("BotFather"));
+        assert!(credential_error_message(
+            Some(CredentialField::Instance),
+            "invalid_url",
+            Platform::Mastodon
+        )
+        .contains("mastodon.social"));
+        assert!(credential_error_message(
+            Some(CredentialField::BaseUrl),
+            "private_url",
+            Platform::Listmonk
+        )
+        .contains("private"));
         assert_eq!(
-            credential_error_message("", "limit_reached", Platform::Listmonk),
+            credential_error_message(None, "limit_reached", Platform::Listmonk),
             "You have reached your plan's account limit."
         );
         assert!(
-            credential_error_message("", "temporarily_unavailable", Platform::Bluesky)
+            credential_error_message(None, "temporarily_unavailable", Platform::Bluesky)
                 .starts_with("Bluesky is having trouble")
         );
     }

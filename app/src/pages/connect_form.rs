@@ -114,7 +114,7 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
         None => format!("Connect {name}"),
     };
     let form_error = (!returned.error.is_empty() && returned.field.is_empty())
-        .then(|| credential_error_message("", &returned.error, platform));
+        .then(|| credential_error_message(None, &returned.error, platform));
     // A server field shows what the person typed (kept in their session), else the default:
     // never a value from the link, which could send their credentials elsewhere.
     let server = form
@@ -129,7 +129,7 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
             let name = field.as_str();
             let words = field_words(field);
             let error = (returned.field == name && !returned.error.is_empty())
-                .then(|| credential_error_message(name, &returned.error, platform));
+                .then(|| credential_error_message(Some(field), &returned.error, platform));
             let value = if field.is_secret() {
                 String::new()
             } else if field.is_server() {
