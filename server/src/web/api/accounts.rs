@@ -2,7 +2,7 @@
 
 use super::auth::ApiCaller;
 use super::enum_of;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ApiErrorCode, ErrorBody};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -135,7 +135,7 @@ pub async fn get_account(
     let mut conn = app.db.pool().acquire().await?;
     let record = engine::connections::accounts::find_owned(&mut conn, &caller.owner_id, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found("account"))?;
+        .ok_or_else(ApiError::account_not_found)?;
     Ok(Json(Account::of(&record, Utc::now())))
 }
 
@@ -164,15 +164,15 @@ pub async fn access_token(
     let token = access_tokens::fresh(&app, &caller.owner_id, &id)
         .await
         .map_err(|error| match error {
-            AccessTokenError::NotFound => ApiError::not_found("account"),
+            AccessTokenError::NotFound => ApiError::account_not_found(),
             AccessTokenError::NeedsReconnect => ApiError::new(
                 axum::http::StatusCode::CONFLICT,
-                "needs_reconnect",
+                ApiErrorCode::NeedsReconnect,
                 error.to_string(),
             ),
             AccessTokenError::PlatformUnavailable { retry_after, .. } => ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "platform_unavailable",
+                ApiErrorCode::PlatformUnavailable,
                 error.to_string(),
             )
             .retry_after(u64::try_from(retry_after.num_seconds()).unwrap_or(1)),

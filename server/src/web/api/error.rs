@@ -15,23 +15,38 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable: programs branch on it.
-    #[schema(example = "account_not_found")]
-    pub code: String,
+    pub code: ApiErrorCode,
     /// For people: may change wording.
     pub message: String,
+}
+
+/// Every code the integration API answers an error with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    InvalidApiKey,
+    InvalidRequest,
+    AccountNotFound,
+    PostNotFound,
+    /// No such path in the API.
+    NotFound,
+    IdempotencyKeyReused,
+    NeedsReconnect,
+    PlatformUnavailable,
+    InternalError,
 }
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ApiErrorCode,
     pub message: String,
     /// Sent as `Retry-After` (seconds).
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -49,25 +64,41 @@ impl ApiError {
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
+            ApiErrorCode::InvalidApiKey,
             "Send a valid API key as `Authorization: Bearer pb_...`. Keys are created on the settings page.",
         )
     }
 
-    pub fn not_found(what: &str) -> ApiError {
+    pub fn account_not_found() -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            match what {
-                "account" => "account_not_found",
-                "post" => "post_not_found",
-                _ => "not_found",
-            },
-            format!("There is no such {what}."),
+            ApiErrorCode::AccountNotFound,
+            "There is no such account.",
+        )
+    }
+
+    pub fn post_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ApiErrorCode::PostNotFound,
+            "There is no such post.",
+        )
+    }
+
+    pub fn path_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ApiErrorCode::NotFound,
+            "There is no such API path.",
         )
     }
 
     pub fn invalid(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::InvalidRequest,
+            message,
+        )
     }
 
     /// Logs the cause and tells the caller only that it was ours.
@@ -75,7 +106,7 @@ impl ApiError {
         tracing::error!(error = %cause, "integration API request failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ApiErrorCode::InternalError,
             "Plugboard could not do this just now. Try again in a moment.",
         )
     }
@@ -91,7 +122,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_owned(),
+                code: self.code,
                 message: self.message,
             },
         };
@@ -113,7 +144,11 @@ impl IntoResponse for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
-        ApiError::new(rejection.status(), "invalid_request", rejection.body_text())
+        ApiError::new(
+            rejection.status(),
+            ApiErrorCode::InvalidRequest,
+            rejection.body_text(),
+        )
     }
 }
 

@@ -82,7 +82,7 @@ pub fn router(app: AppState) -> Router {
         )
         .route(
             "/api/v1/{*rest}",
-            axum::routing::any(|| async { ApiError::not_found("API path") }),
+            axum::routing::any(|| async { ApiError::path_not_found() }),
         )
         .with_state(app)
 }

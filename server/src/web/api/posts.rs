@@ -3,7 +3,7 @@
 use super::accounts::platform_schema;
 use super::auth::ApiCaller;
 use super::enum_of;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ApiErrorCode, ErrorBody};
 use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -106,12 +106,12 @@ fn post_error(error: PostError) -> ApiError {
         PostError::Invalid { field, message } => ApiError::invalid(format!("{field}: {message}")),
         PostError::UnknownAccount(id) => ApiError::new(
             StatusCode::NOT_FOUND,
-            "account_not_found",
+            ApiErrorCode::AccountNotFound,
             format!("There is no account {id}."),
         ),
         PostError::IdempotencyKeyReused => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            ApiErrorCode::IdempotencyKeyReused,
             PostError::IdempotencyKeyReused.to_string(),
         ),
         PostError::Database(err) => ApiError::internal(err),
@@ -234,7 +234,7 @@ pub async fn get_post(
     posts::find(&mut conn, &caller.owner_id, &id)
         .await?
         .map(|post| Json(post.into()))
-        .ok_or_else(|| ApiError::not_found("post"))
+        .ok_or_else(ApiError::post_not_found)
 }
 
 /// Cancels a scheduled post. Cancelling it again changes nothing and answers the same.
@@ -258,5 +258,5 @@ pub async fn cancel_post(
     posts::cancel(&app.db, &caller.owner_id, &id)
         .await?
         .map(|post| Json(post.into()))
-        .ok_or_else(|| ApiError::not_found("post"))
+        .ok_or_else(ApiError::post_not_found)
 }
