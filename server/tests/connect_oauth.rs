@@ -7,6 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{assert_connected, assert_error, Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
+use engine::connections::accounts::Sealed;
 use sandbox::{Endpoint, Failure};
 
 fn start(app: &TestApp, platform: Platform) -> String {
@@ -541,7 +542,7 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
             &mut conn,
             &app.state.secrets,
             &id,
-            "refresh_token",
+            Sealed::RefreshToken,
         )
         .await
         .unwrap()

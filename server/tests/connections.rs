@@ -4,6 +4,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{Backend, TestApp};
+use engine::connections::accounts::Sealed;
 
 /// Every server function, with arguments where it takes some.
 const FUNCTIONS: [(&str, &str); 6] = [
@@ -160,7 +161,7 @@ on_both_databases! {
         assert_eq!(rows.len(), 6);
         for (id, sealed) in rows {
             assert!(!sealed.windows(11).any(|w| w == b"demo-access"), "ciphertext only");
-            let opened = app.state.secrets.open(&sealed, &engine::connections::accounts::secret_context(&id, "access_token"));
+            let opened = app.state.secrets.open(&sealed, &engine::connections::accounts::secret_context(&id, Sealed::AccessToken));
             assert!(opened.is_ok(), "and it opens with the instance key");
         }
     }

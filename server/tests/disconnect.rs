@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use common::api::ApiClient;
 use common::{assert_connected, Backend, Consent, TestApp, ALLOW_LOOPBACK};
 use domain::Platform;
+use engine::connections::accounts::Sealed;
 use sandbox::{Endpoint, Failure};
 
 /// A person with these platforms connected (as "ada"), an API key, and each account's id.
@@ -284,7 +285,7 @@ mod revocation {
             .unwrap()
             .to_owned();
         assert!(sandbox.sandbox.accepts(platform, &token));
-        let refresh = app.stored_secret(&ids[0], "refresh_token").await;
+        let refresh = app.stored_secret(&ids[0], Sealed::RefreshToken).await;
         let response = disconnect(&app, &cookie, &ids[0]).await;
         // Every token the platform's description names, that the account held.
         let named = engine::platforms::catalog::spec(platform)

@@ -8,6 +8,7 @@ use common::processes::{exit_within, free_port, signal, spawn_plugboard, wait_un
 use common::stand_ins::{RotatingTokens, EMAIL};
 use common::{Backend, TestApp, PASSWORD};
 use domain::Platform;
+use engine::connections::accounts::Sealed;
 use std::time::Duration;
 
 /// An app whose X refreshes are answered by a slow, rotating stand-in, with one due account.
@@ -46,7 +47,7 @@ async fn sigterm_lets_a_refresh_in_flight_finish_and_store() {
         .expect("the process exits once the refresh is stored");
     assert!(status.success(), "{status}");
     assert_eq!(
-        app.stored_secret(&id, "refresh_token").await,
+        app.stored_secret(&id, Sealed::RefreshToken).await,
         platform.family("a").current(),
         "the rotated token reached the database"
     );
@@ -117,7 +118,7 @@ async fn sigint_lets_a_health_check_started_by_a_page_view_finish_and_store() {
         .expect("the process exits once the check is done");
     assert!(status.success(), "{status}");
     assert_eq!(
-        app.stored_secret(&id, "refresh_token").await,
+        app.stored_secret(&id, Sealed::RefreshToken).await,
         platform.family("a").current(),
         "the health check's refresh reached the database"
     );

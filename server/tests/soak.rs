@@ -20,6 +20,7 @@ use common::processes::{exit_within, signal, spawn_plugboard, Killed};
 use common::stand_ins::{Family, Reuse, RotatingTokens};
 use common::{Backend, TestApp};
 use domain::Platform;
+use engine::connections::accounts::Sealed;
 use engine::keep_alive::refresh::{self, Outcome};
 use rand::Rng;
 use std::process::Child;
@@ -143,7 +144,7 @@ async fn soak(reuse: Reuse, sigkill: bool) -> Figures {
     let families = platform.families();
     for (label, id) in &accounts {
         let family: &Family = &families[label];
-        let stored = app.stored_secret(id, "refresh_token").await;
+        let stored = app.stored_secret(id, Sealed::RefreshToken).await;
         if stored != family.current() {
             figures.lost.push(format!(
                 "account {label}: holds {stored}, the platform issued {} last",

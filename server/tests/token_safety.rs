@@ -11,6 +11,7 @@ use common::api::ApiClient;
 use common::stand_ins::{Canned, RotatingTokens, ScriptedAccount, ROTATING_TOKEN_PATH};
 use common::{Backend, TestApp};
 use domain::Platform;
+use engine::connections::accounts::Sealed;
 use engine::keep_alive::health::HealthOutcome;
 use engine::keep_alive::refresh::{self, Outcome};
 use serde_json::json;
@@ -75,7 +76,7 @@ async fn a_refresh_that_outlived_its_lease_still_stores_the_rotated_token() {
 
     assert!(matches!(outcome, Outcome::Refreshed { .. }), "{outcome:?}");
     assert_eq!(
-        app.stored_secret(&id, "refresh_token").await,
+        app.stored_secret(&id, Sealed::RefreshToken).await,
         platform.family("a").current(),
         "the token the platform issued last is the one stored"
     );
@@ -377,11 +378,11 @@ async fn slacks_flat_refresh_answer_is_read() {
         .unwrap();
     assert!(matches!(outcome, Outcome::Refreshed { .. }), "{outcome:?}");
     assert_eq!(
-        app.stored_secret(&id, "access_token").await,
+        app.stored_secret(&id, Sealed::AccessToken).await,
         "xoxe.xoxp-1-refreshed"
     );
     assert_eq!(
-        app.stored_secret(&id, "refresh_token").await,
+        app.stored_secret(&id, Sealed::RefreshToken).await,
         "xoxe-1-rotated"
     );
     let expires_in = seconds_from_now(millis(&app, &id, "token_expires_at").await);

@@ -208,20 +208,50 @@ pub struct NewAccount {
     pub next_refresh_at: Option<DateTime<Utc>>,
 }
 
+/// An account's sealed secrets, each in its own column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealed {
+    AccessToken,
+    RefreshToken,
+    /// What else a platform needs kept (a Bluesky app password...).
+    Secrets,
+}
+
+impl Sealed {
+    pub const ALL: [Sealed; 3] = [Sealed::AccessToken, Sealed::RefreshToken, Sealed::Secrets];
+
+    /// The name a sealed value is bound to (part of its associated data: never change it).
+    fn name(self) -> &'static str {
+        match self {
+            Sealed::AccessToken => "access_token",
+            Sealed::RefreshToken => "refresh_token",
+            Sealed::Secrets => "secrets",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Sealed::AccessToken => "access_token_enc",
+            Sealed::RefreshToken => "refresh_token_enc",
+            Sealed::Secrets => "secrets_enc",
+        }
+    }
+}
+
 /// The associated data that binds a sealed secret to its row and column.
-pub fn secret_context(account_id: &str, column: &str) -> String {
-    format!("connected_accounts:{account_id}:{column}")
+pub fn secret_context(account_id: &str, which: Sealed) -> String {
+    format!("connected_accounts:{account_id}:{}", which.name())
 }
 
 fn seal(
     secrets: &SecretBox,
     id: &str,
     secret: &Option<SecretString>,
-    column: &str,
+    which: Sealed,
 ) -> Option<Vec<u8>> {
     secret
         .as_ref()
-        .map(|s| secrets.seal(s, &secret_context(id, column)))
+        .map(|s| secrets.seal(s, &secret_context(id, which)))
 }
 
 pub async fn insert(
@@ -249,10 +279,10 @@ pub async fn insert(
     .bind(account.token_expires_at.map(to_millis))
     .bind(account.token_status.as_str())
     .bind(flag(account.is_x_premium))
-    .bind(seal(secrets, &id, &account.access_token, "access_token"))
-    .bind(seal(secrets, &id, &account.refresh_token, "refresh_token"))
+    .bind(seal(secrets, &id, &account.access_token, Sealed::AccessToken))
+    .bind(seal(secrets, &id, &account.refresh_token, Sealed::RefreshToken))
     .bind(account.refresh_token_expires_at.map(to_millis))
-    .bind(seal(secrets, &id, &account.extra_secret, "secrets"))
+    .bind(seal(secrets, &id, &account.extra_secret, Sealed::Secrets))
     .bind(&account.granted_scopes)
     .bind(account.metadata.to_string())
     .bind(account.next_refresh_at.map(to_millis))
@@ -270,7 +300,7 @@ pub async fn update_reconnected(
     id: &str,
     account: NewAccount,
 ) -> Result<(), sqlx::Error> {
-    let new_refresh = seal(secrets, id, &account.refresh_token, "refresh_token");
+    let new_refresh = seal(secrets, id, &account.refresh_token, Sealed::RefreshToken);
     let has_new_refresh = flag(new_refresh.is_some());
     sqlx::query(
         "UPDATE connected_accounts SET
@@ -292,11 +322,16 @@ pub async fn update_reconnected(
     .bind(account.token_expires_at.map(to_millis))
     .bind(account.token_status.as_str())
     .bind(flag(account.is_x_premium))
-    .bind(seal(secrets, id, &account.access_token, "access_token"))
+    .bind(seal(
+        secrets,
+        id,
+        &account.access_token,
+        Sealed::AccessToken,
+    ))
     .bind(new_refresh)
     .bind(has_new_refresh)
     .bind(account.refresh_token_expires_at.map(to_millis))
-    .bind(seal(secrets, id, &account.extra_secret, "secrets"))
+    .bind(seal(secrets, id, &account.extra_secret, Sealed::Secrets))
     .bind(&account.granted_scopes)
     .bind(account.metadata.to_string())
     .bind(to_millis(Utc::now()))
@@ -404,15 +439,11 @@ fn open_row_secrets(
     id: &str,
 ) -> Result<[Option<SecretString>; 3], sqlx::Error> {
     let mut opened = [None, None, None];
-    for (slot, (column, name)) in opened.iter_mut().zip([
-        ("access_token_enc", "access_token"),
-        ("refresh_token_enc", "refresh_token"),
-        ("secrets_enc", "secrets"),
-    ]) {
-        if let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(column)? {
+    for (slot, which) in opened.iter_mut().zip(Sealed::ALL) {
+        if let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(which.column())? {
             *slot = Some(
                 secrets
-                    .open(&sealed, &secret_context(id, name))
+                    .open(&sealed, &secret_context(id, which))
                     .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             );
         }
@@ -436,21 +467,19 @@ pub async fn open_all_secrets(
     }
 }
 
-/// Opens one of an account's sealed secrets (`access_token`, `refresh_token` or `secrets`).
+/// Opens one of an account's sealed secrets.
 pub async fn open_secret(
     conn: &mut AnyConnection,
     secrets: &SecretBox,
     id: &str,
-    column: &str,
+    which: Sealed,
 ) -> Result<Option<SecretString>, sqlx::Error> {
-    let sql = match column {
-        "access_token" => "SELECT access_token_enc AS sealed FROM connected_accounts WHERE id = $1",
-        "refresh_token" => {
-            "SELECT refresh_token_enc AS sealed FROM connected_accounts WHERE id = $1"
-        }
-        _ => "SELECT secrets_enc AS sealed FROM connected_accounts WHERE id = $1",
-    };
-    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(sql)
+    // The column's name comes from the enum, never from input.
+    let sql = format!(
+        "SELECT {} FROM connected_accounts WHERE id = $1",
+        which.column()
+    );
+    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -458,7 +487,7 @@ pub async fn open_secret(
         return Ok(None);
     };
     secrets
-        .open(&sealed, &secret_context(id, column))
+        .open(&sealed, &secret_context(id, which))
         .map(Some)
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }

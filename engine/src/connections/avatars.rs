@@ -30,8 +30,13 @@ pub async fn proxied_avatar(
     if !adapter.proxies_avatar() {
         return Ok(None);
     }
-    let Some(token) =
-        accounts::open_secret(&mut conn, &app.secrets, account_id, "access_token").await?
+    let Some(token) = accounts::open_secret(
+        &mut conn,
+        &app.secrets,
+        account_id,
+        accounts::Sealed::AccessToken,
+    )
+    .await?
     else {
         return Ok(None);
     };

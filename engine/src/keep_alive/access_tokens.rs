@@ -84,9 +84,14 @@ pub async fn fresh(
         return Err(expired_answer(&record, now));
     }
     let mut conn = app.db.pool().acquire().await?;
-    let access_token = accounts::open_secret(&mut conn, &app.secrets, account_id, "access_token")
-        .await?
-        .ok_or(AccessTokenError::NeedsReconnect)?;
+    let access_token = accounts::open_secret(
+        &mut conn,
+        &app.secrets,
+        account_id,
+        accounts::Sealed::AccessToken,
+    )
+    .await?
+    .ok_or(AccessTokenError::NeedsReconnect)?;
     let api_base_url = record.known().own_server().map(str::to_owned);
     Ok(AccessToken {
         expires_at: record.token_expires_at,

@@ -6,7 +6,7 @@
 //! terminal (the person must reconnect: the account says so, once, and an event goes out) and
 //! transient (retried later with backoff, never sooner than the platform asked, status untouched).
 
-use crate::connections::accounts::{self, AccountRecord, Snapshot};
+use crate::connections::accounts::{self, AccountRecord, Sealed, Snapshot};
 use crate::events::webhooks;
 use crate::platforms::adapters::adapter;
 use crate::platforms::catalog::{self, RefreshStyle};
@@ -367,15 +367,15 @@ async fn store_refreshed(
     let expires_at = tokens.expires_in.map(|life| after(now, life));
     let has_refresh = tokens.refresh_token.is_some() || snapshot.refresh.is_some();
     let next = catalog::next_refresh_for(record.platform, has_refresh, now, expires_at);
-    let seal = |secret: &SecretString, column: &str| {
+    let seal = |secret: &SecretString, which: Sealed| {
         app.secrets
-            .seal(secret, &accounts::secret_context(&record.id, column))
+            .seal(secret, &accounts::secret_context(&record.id, which))
     };
-    let access = seal(&tokens.access_token, "access_token");
+    let access = seal(&tokens.access_token, Sealed::AccessToken);
     let new_refresh = tokens
         .refresh_token
         .as_ref()
-        .map(|r| seal(r, "refresh_token"));
+        .map(|r| seal(r, Sealed::RefreshToken));
     let refresh_expires_at = tokens
         .refresh_expires_in
         .map(|life| to_millis(after(now, life)));

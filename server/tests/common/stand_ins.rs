@@ -14,6 +14,7 @@ use axum::Router;
 use chrono::Utc;
 use domain::{Platform, StoredTokenStatus};
 use engine::connections::accounts::NewAccount;
+use engine::connections::accounts::Sealed;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -495,10 +496,10 @@ impl TestApp {
             .expect("the account exists")
     }
 
-    /// One of an account's stored secrets (`access_token`, `refresh_token`), opened.
-    pub async fn stored_secret(&self, id: &str, column: &str) -> String {
+    /// One of an account's stored secrets, opened.
+    pub async fn stored_secret(&self, id: &str, which: Sealed) -> String {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
-        engine::connections::accounts::open_secret(&mut conn, &self.state.secrets, id, column)
+        engine::connections::accounts::open_secret(&mut conn, &self.state.secrets, id, which)
             .await
             .unwrap()
             .map(|s| s.expose_secret().to_owned())
