@@ -11,10 +11,12 @@ pub const CONNECTIONS: &str = "/dashboard/connections";
 pub const SETTINGS: &str = "/dashboard/settings";
 pub const WEBHOOKS: &str = "/dashboard/webhooks";
 
-/// The confirmation page of one account's disconnect.
+/// The confirmation page of one account's disconnect. The id comes from a form, so it is
+/// encoded: whatever was posted, the path stays one of ours and a valid header.
 #[cfg(feature = "ssr")]
 fn disconnect_page(account: &str) -> String {
-    format!("{CONNECTIONS}/{account}/disconnect")
+    let segment: String = url::form_urlencoded::byte_serialize(account.as_bytes()).collect();
+    format!("{CONNECTIONS}/{segment}/disconnect")
 }
 
 /// Creates an API key; the settings page shows it once.
@@ -233,6 +235,27 @@ mod tests {
     use domain::ApiKeyProblem;
     use leptos::server_fn::error::ServerFnUrlError;
     use leptos::server_fn::ServerFn;
+
+    #[test]
+    fn a_posted_account_id_cannot_leave_the_confirmation_path() {
+        for hostile in [
+            "a\r\nSet-Cookie: x=1",
+            "../../../evil",
+            "//evil.example",
+            "a?b#c",
+        ] {
+            let page = disconnect_page(hostile);
+            assert!(http::HeaderValue::from_str(&page).is_ok(), "{page}");
+            let url = url::Url::parse(&format!("http://x{page}")).unwrap();
+            assert_eq!(url.host_str(), Some("x"), "{page}");
+            assert_eq!(url.path_segments().unwrap().count(), 4, "{page}");
+            assert_eq!((url.query(), url.fragment()), (None, None), "{page}");
+        }
+        assert_eq!(
+            disconnect_page("01a2-b3"),
+            "/dashboard/connections/01a2-b3/disconnect"
+        );
+    }
 
     #[test]
     fn an_error_lands_on_its_page_as_the_server_action_reads_it() {
