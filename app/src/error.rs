@@ -92,6 +92,7 @@ impl From<engine::events::webhooks::EndpointError> for AppError {
             EndpointError::InvalidUrl | EndpointError::Refused(UrlRefused::NotHttp) => {
                 WebhookProblem::InvalidUrl
             }
+            EndpointError::TooLong => WebhookProblem::TooLong,
             EndpointError::Refused(UrlRefused::Private) => WebhookProblem::PrivateUrl,
             EndpointError::Refused(UrlRefused::Unresolvable) => WebhookProblem::UnresolvableUrl,
             EndpointError::TooMany => WebhookProblem::TooMany,

@@ -74,7 +74,11 @@ pub const TYPED_WEBHOOK_URL: Retyped = Retyped {
 impl Retyped {
     /// Keeps `typed` for the form named `form` (a platform's connect form takes the platform's
     /// slug, so another platform's form never shows it).
+    /// Nothing longer than a typed URL may be is kept: the form then starts empty.
     pub async fn keep(&self, session: &Session, form: &str, typed: &str) -> Result<(), Error> {
+        if !engine::net::address_guard::within_bound(typed) {
+            return Ok(());
+        }
         session.insert(self.key, (form, typed.trim())).await
     }
 

@@ -253,6 +253,7 @@ pub fn credential_error_message(
             )
             | None => "Enter the server's address, like https://lists.example.com.",
         },
+        FieldProblem::TooLong => "That address is longer than any real one. Check what was pasted.",
         FieldProblem::UnresolvableUrl => "That address does not resolve. Check it for typos.",
         FieldProblem::PrivateUrl => {
             "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS)."
@@ -297,6 +298,7 @@ pub fn webhook_problem(problem: &WebhookProblem) -> &'static str {
     match problem {
         WebhookProblem::InvalidUrl => "Enter a full address, like https://example.com/plugboard-events.",
         WebhookProblem::PrivateUrl => "That address is on a private or local network, which this Plugboard does not allow (an administrator can, with PLUGBOARD_ALLOW_PRIVATE_URLS).",
+        WebhookProblem::TooLong => "That address is longer than any real one. Check what was pasted.",
         WebhookProblem::UnresolvableUrl => "That address does not resolve. Check it for typos.",
         WebhookProblem::TooMany => "You have as many endpoints as Plugboard allows. Remove one first.",
         WebhookProblem::NotFound => "That endpoint no longer exists.",

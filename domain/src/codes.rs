@@ -53,6 +53,8 @@ pub enum FieldProblem {
     NotAppPassword,
     InvalidBotToken,
     InvalidUrl,
+    /// Longer than any real address.
+    TooLong,
     UnresolvableUrl,
     PrivateUrl,
     InvalidApiUser,
@@ -124,6 +126,8 @@ pub enum ApiKeyProblem {
 #[serde(rename_all = "snake_case")]
 pub enum WebhookProblem {
     InvalidUrl,
+    /// Longer than any real address.
+    TooLong,
     PrivateUrl,
     UnresolvableUrl,
     TooMany,

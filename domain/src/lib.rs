@@ -11,6 +11,11 @@ pub mod return_path;
 pub mod token_status;
 pub mod views;
 
+/// The longest URL Plugboard takes from a person (a server, a webhook endpoint): longer than any
+/// real one, short enough that what is stored, shown and sent stays small. Forms say so with
+/// `maxlength`; the server refuses anything longer.
+pub const MAX_TYPED_URL_CHARS: usize = 2048;
+
 pub use codes::{
     ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PostStatus,
     Revocation, WebhookProblem,

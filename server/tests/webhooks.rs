@@ -234,6 +234,11 @@ on_both_databases! {
         assert!(app.get(bad.location(), Some(&cookie)).await.body.contains("Enter a full address"));
         let not_http = app.submit(PAGE, "add_webhook_endpoint", &[("url", "ftp://1.1.1.1/hook")], Some(&cookie)).await;
         assert!(app.get(not_http.location(), Some(&cookie)).await.body.contains("Enter a full address"));
+        let pasted = format!("https://1.1.1.1/{}", "a".repeat(domain::MAX_TYPED_URL_CHARS));
+        let too_long = app.submit(PAGE, "add_webhook_endpoint", &[("url", &pasted)], Some(&cookie)).await;
+        let page = app.get(too_long.location(), Some(&cookie)).await;
+        assert!(page.body.contains("longer than any real one"), "the form says why");
+        assert!(!page.body.contains(&pasted), "and does not keep what no real address is");
 
         // A public address (resolving is all that is checked when adding).
         let added = app.submit(PAGE, "add_webhook_endpoint", &[("url", "https://1.1.1.1/hook")], Some(&cookie)).await;

@@ -150,6 +150,7 @@ fn CredentialsPanel(form: CredentialsForm, returned: Returned) -> impl IntoView 
                         autocomplete=words.autocomplete
                         required=!field.is_optional()
                         spellcheck="false"
+                        maxlength=field.is_server().then_some(domain::MAX_TYPED_URL_CHARS)
                         aria-describedby=described_by
                         aria-invalid=error.is_some().then_some("true")
                     />

@@ -99,6 +99,7 @@ fn WebhooksDetails(overview: WebhooksOverview, actions: EndpointActions) -> impl
                         type="url"
                         name="url"
                         required
+                        maxlength=domain::MAX_TYPED_URL_CHARS
                         placeholder="https://example.com/plugboard-events"
                         value=typed_url
                         aria-invalid=invalid

@@ -105,6 +105,8 @@ pub async fn record_event(
 pub enum EndpointError {
     #[error("Enter a full http:// or https:// address.")]
     InvalidUrl,
+    #[error("That address is longer than any real one.")]
+    TooLong,
     #[error("{0}")]
     Refused(#[from] address_guard::UrlRefused),
     #[error("You can have at most {MAX_ENDPOINTS_PER_OWNER} endpoints.")]
@@ -116,6 +118,9 @@ pub enum EndpointError {
 /// An endpoint URL as typed: http(s) with a host. A query may carry a receiver's own token;
 /// credentials and fragments have no business here.
 pub fn check_endpoint_url(url: &str) -> Result<Url, EndpointError> {
+    if !address_guard::within_bound(url) {
+        return Err(EndpointError::TooLong);
+    }
     let url = Url::parse(url.trim()).map_err(|_| EndpointError::InvalidUrl)?;
     let plain = matches!(url.scheme(), "http" | "https")
         && url.host().is_some()
@@ -449,6 +454,17 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_url_longer_than_any_real_one_is_refused() {
+        let long = format!("https://example.com/{}", "a".repeat(2048));
+        assert!(matches!(
+            check_endpoint_url(&long),
+            Err(EndpointError::TooLong)
+        ));
+        let fits = format!("https://example.com/{}", "a".repeat(2000));
+        assert!(check_endpoint_url(&fits).is_ok());
+    }
 
     #[test]
     fn signatures_cover_timestamp_and_body() {

@@ -3,11 +3,17 @@
 //! to reach services inside its own network. The address checked is the address connected to:
 //! the client is pinned to it, so DNS cannot change its answer in between (no rebinding).
 
+use domain::MAX_TYPED_URL_CHARS;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 use std::time::Duration;
 use url::Url;
+
+/// Whether a typed URL is within [`MAX_TYPED_URL_CHARS`] (checked before it is parsed).
+pub fn within_bound(typed: &str) -> bool {
+    typed.trim().chars().count() <= MAX_TYPED_URL_CHARS
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlRefused {

@@ -83,6 +83,9 @@ impl CredentialInput {
 /// A server address a person typed: http(s), a host, and nothing that could smuggle anything
 /// else in (no user name or password, no query, no fragment).
 pub fn check_base_url(base: &str, field_name: CredentialField) -> Result<Url, CredentialProblem> {
+    if !crate::net::address_guard::within_bound(base) {
+        return Err(field(field_name, FieldProblem::TooLong));
+    }
     let url = Url::parse(base.trim()).map_err(|_| field(field_name, FieldProblem::InvalidUrl))?;
     if !is_plain_server_url(&url) {
         return Err(field(field_name, FieldProblem::InvalidUrl));
@@ -131,6 +134,18 @@ pub fn json_answer(platform: Platform, reply: &Reply) -> Result<Value, ProviderE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_address_longer_than_any_real_one_is_refused() {
+        let long = format!("https://lists.example.com/{}", "a".repeat(2048));
+        assert!(matches!(
+            check_base_url(&long, CredentialField::BaseUrl),
+            Err(CredentialProblem::Field {
+                problem: FieldProblem::TooLong,
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn base_urls() {

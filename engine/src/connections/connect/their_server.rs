@@ -18,6 +18,12 @@ use url::Url;
 /// Normalises a server as typed (`mastodon.social`, `https://mastodon.social/`): a server and
 /// nothing else (no user name, query or fragment).
 pub fn instance_url(input: &str) -> Result<Url, ConnectError> {
+    if !crate::net::address_guard::within_bound(input) {
+        return Err(ConnectError::Invalid {
+            field: CredentialField::Instance.as_str(),
+            problem: FieldProblem::TooLong,
+        });
+    }
     let input = input.trim().trim_end_matches('/');
     let with_scheme = if input.contains("://") {
         input.to_owned()
@@ -106,6 +112,18 @@ async fn registration(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_longer_than_any_real_one_is_refused() {
+        let long = format!("mastodon.example/{}", "a".repeat(2048));
+        assert!(matches!(
+            instance_url(&long),
+            Err(ConnectError::Invalid {
+                problem: FieldProblem::TooLong,
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn instances_are_normalised() {
