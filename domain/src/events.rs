@@ -1,28 +1,26 @@
 //! What happened, by name: the actions the audit trail records and the events webhooks deliver.
 //! Each name has one spelling, which is also what is stored and sent.
 
-use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr, VariantArray};
-
-/// An entry of the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
-pub enum AuditAction {
-    #[strum(serialize = "account.connected")]
-    AccountConnected,
-    #[strum(serialize = "account.reconnected")]
-    AccountReconnected,
-    #[strum(serialize = "account.refresh_failed")]
-    AccountRefreshFailed,
-    #[strum(serialize = "account.disconnected")]
-    AccountDisconnected,
-    #[strum(serialize = "api_key.created")]
-    ApiKeyCreated,
-    #[strum(serialize = "api_key.revoked")]
-    ApiKeyRevoked,
-    #[strum(serialize = "webhook.added")]
-    WebhookAdded,
-    #[strum(serialize = "webhook.removed")]
-    WebhookRemoved,
+crate::codes::code_enum! {
+    /// An entry of the audit trail.
+    pub enum AuditAction {
+        #[strum(serialize = "account.connected")]
+        AccountConnected,
+        #[strum(serialize = "account.reconnected")]
+        AccountReconnected,
+        #[strum(serialize = "account.refresh_failed")]
+        AccountRefreshFailed,
+        #[strum(serialize = "account.disconnected")]
+        AccountDisconnected,
+        #[strum(serialize = "api_key.created")]
+        ApiKeyCreated,
+        #[strum(serialize = "api_key.revoked")]
+        ApiKeyRevoked,
+        #[strum(serialize = "webhook.added")]
+        WebhookAdded,
+        #[strum(serialize = "webhook.removed")]
+        WebhookRemoved,
+    }
 }
 
 impl AuditAction {
@@ -41,46 +39,32 @@ impl AuditAction {
     }
 }
 
-/// The `type` of an event delivered to webhook endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray)]
-pub enum WebhookEvent {
-    #[strum(serialize = "account.connected")]
-    AccountConnected,
-    #[strum(serialize = "account.reconnected")]
-    AccountReconnected,
-    #[strum(serialize = "account.disconnected")]
-    AccountDisconnected,
-    #[strum(serialize = "account.refresh_failed")]
-    AccountRefreshFailed,
-    #[strum(serialize = "webhook.test")]
-    WebhookTest,
+crate::codes::code_enum! {
+    /// The `type` of an event delivered to webhook endpoints.
+    pub enum WebhookEvent {
+        #[strum(serialize = "account.connected")]
+        AccountConnected,
+        #[strum(serialize = "account.reconnected")]
+        AccountReconnected,
+        #[strum(serialize = "account.disconnected")]
+        AccountDisconnected,
+        #[strum(serialize = "account.refresh_failed")]
+        AccountRefreshFailed,
+        #[strum(serialize = "webhook.test")]
+        WebhookTest,
+    }
 }
 
-/// Where a webhook delivery stands, as stored.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-    Serialize,
-    Deserialize,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Not yet sent, or sent and to be tried again.
-    Pending,
-    Delivered,
-    /// Out of attempts.
-    Failed,
+crate::codes::code_enum! {
+    /// Where a webhook delivery stands, as stored.
+    pub enum DeliveryStatus {
+        /// Not yet sent, or sent and to be tried again.
+        Pending,
+        Delivered,
+        /// Out of attempts.
+        Failed,
+    }
 }
-
-crate::codes::code_text!(AuditAction, WebhookEvent, DeliveryStatus);
 
 #[cfg(test)]
 mod tests {
@@ -88,10 +72,10 @@ mod tests {
 
     #[test]
     fn names_read_back_as_themselves() {
-        for action in AuditAction::VARIANTS {
+        for action in AuditAction::all() {
             assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
         }
-        for event in WebhookEvent::VARIANTS {
+        for event in WebhookEvent::all() {
             assert_eq!(WebhookEvent::parse(event.as_str()), Some(*event));
         }
         assert_eq!(AuditAction::ApiKeyRevoked.as_str(), "api_key.revoked");
@@ -101,7 +85,7 @@ mod tests {
     #[test]
     fn every_action_has_its_own_words() {
         let words: std::collections::HashSet<_> =
-            AuditAction::VARIANTS.iter().map(|a| a.describe()).collect();
-        assert_eq!(words.len(), AuditAction::VARIANTS.len());
+            AuditAction::all().iter().map(|a| a.describe()).collect();
+        assert_eq!(words.len(), AuditAction::all().len());
     }
 }

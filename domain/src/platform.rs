@@ -1,10 +1,9 @@
 //! The fourteen platforms Plugboard connects, and the facts about each that the page needs.
 
-use crate::codes::code_text;
+use crate::codes::code_enum;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-use strum::{EnumString, IntoStaticStr, VariantArray};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,38 +47,25 @@ impl ConnectMethod {
     }
 }
 
-/// One field of a connect form, by the name it is posted under.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum CredentialField {
-    /// A Bluesky handle, email or DID.
-    Identifier,
-    AppPassword,
-    /// The Bluesky server (PDS) the account lives on.
-    PdsUrl,
-    BotToken,
-    /// Where a self-hosted Listmonk runs.
-    BaseUrl,
-    ApiUser,
-    #[strum(serialize = "token")]
-    ApiToken,
-    /// The Mastodon server the account is on.
-    Instance,
+code_enum! {
+    /// One field of a connect form, by the name it is posted under.
+    #[derive(PartialOrd, Ord)]
+    pub enum CredentialField {
+        /// A Bluesky handle, email or DID.
+        Identifier,
+        AppPassword,
+        /// The Bluesky server (PDS) the account lives on.
+        PdsUrl,
+        BotToken,
+        /// Where a self-hosted Listmonk runs.
+        BaseUrl,
+        ApiUser,
+        #[strum(serialize = "token")]
+        ApiToken,
+        /// The Mastodon server the account is on.
+        Instance,
+    }
 }
-
-code_text!(CredentialField);
 
 impl CredentialField {
     /// Never sent back to the page, logged or kept anywhere but sealed.
@@ -298,7 +284,7 @@ mod tests {
 
     #[test]
     fn field_names_are_the_ones_forms_post() {
-        for field in CredentialField::VARIANTS {
+        for field in CredentialField::all() {
             assert_eq!(CredentialField::parse(field.as_str()), Some(*field));
         }
         assert_eq!(CredentialField::ApiToken.as_str(), "token");
