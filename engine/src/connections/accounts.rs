@@ -243,15 +243,18 @@ pub fn secret_context(account_id: &str, which: Sealed) -> String {
     format!("connected_accounts:{account_id}:{}", which.name())
 }
 
+/// One of an account's secrets, sealed for its column.
+pub fn seal_secret(secrets: &SecretBox, id: &str, secret: &SecretString, which: Sealed) -> Vec<u8> {
+    secrets.seal(secret, &secret_context(id, which))
+}
+
 fn seal(
     secrets: &SecretBox,
     id: &str,
     secret: &Option<SecretString>,
     which: Sealed,
 ) -> Option<Vec<u8>> {
-    secret
-        .as_ref()
-        .map(|s| secrets.seal(s, &secret_context(id, which)))
+    secret.as_ref().map(|s| seal_secret(secrets, id, s, which))
 }
 
 pub async fn insert(

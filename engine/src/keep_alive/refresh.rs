@@ -368,8 +368,7 @@ async fn store_refreshed(
     let has_refresh = tokens.refresh_token.is_some() || snapshot.refresh.is_some();
     let next = catalog::next_refresh_for(record.platform, has_refresh, now, expires_at);
     let seal = |secret: &SecretString, which: Sealed| {
-        app.secrets
-            .seal(secret, &accounts::secret_context(&record.id, which))
+        accounts::seal_secret(&app.secrets, &record.id, secret, which)
     };
     let access = seal(&tokens.access_token, Sealed::AccessToken);
     let new_refresh = tokens
