@@ -1,37 +1,63 @@
-//! Server functions: the page's only way to data. Each one starts by requiring a signed-in user and
-//! reads or changes only that user's rows.
+//! Server functions: the page's only way to data. Each one starts by requiring a signed-in person
+//! whose role in their current workspace allows it, and reads only that workspace's rows.
 
 use crate::error::AppError;
 use crate::notices::Notice;
 use domain::{
     AccountChoices, BillingOverview, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
+    PeopleOverview, PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
 };
 use leptos::prelude::*;
 
-/// The signed-in user's accounts with their display status. Never a token.
+/// The workspace's accounts with their display status. Never a token.
 #[server(prefix = "/api/fn", endpoint = "connected_accounts")]
 pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError> {
-    use crate::server_context::{app_state, require_user};
-    let user = require_user()?;
+    use crate::server_context::{app_state, require};
+    let member = require(domain::Permission::View)?;
     let state = app_state()?;
     if !state.config.debug_data_delay.is_zero() {
         tokio::time::sleep(state.config.debug_data_delay).await;
     }
-    let records = engine::connections::accounts::list_owned(&state.db, &user.id).await?;
+    let records =
+        engine::connections::accounts::list_owned(&state.db, member.workspace_id()).await?;
     // The page shows what is stored now; the health check runs behind it and the open page
     // picks up what it finds (see `LiveStatuses`).
-    engine::keep_alive::health::start(&state, &user.id);
+    engine::keep_alive::health::start(&state, member.workspace_id());
     // A card shows its account's latest few audit entries.
     const HISTORY_PER_ACCOUNT: usize = 3;
-    let mut history =
-        engine::events::audit::recent_by_account(&state.db, &user.id, HISTORY_PER_ACCOUNT).await?;
+    let mut history = engine::events::audit::recent_by_account(
+        &state.db,
+        member.workspace_id(),
+        HISTORY_PER_ACCOUNT,
+    )
+    .await?;
+    let people: std::collections::HashMap<String, String> =
+        engine::identity::workspaces::people(&state.db, member.workspace_id())
+            .await?
+            .into_iter()
+            .map(|person| (person.user_id, person.email))
+            .collect();
+    // Someone who left the workspace is still named: the account stays, and so does who made it.
+    let mut others = engine::identity::users::emails_of(
+        &state.db,
+        records
+            .iter()
+            .filter_map(|record| record.connected_by.as_deref())
+            .filter(|id| !people.contains_key(*id)),
+    )
+    .await?;
     let now = chrono::Utc::now();
     Ok(records
         .iter()
-        .map(|record| ConnectedAccount {
-            history: history.remove(&record.id).unwrap_or_default(),
-            ..record.view(now)
+        .map(|record| {
+            let connected_by = record.connected_by.as_deref();
+            ConnectedAccount {
+                history: history.remove(&record.id).unwrap_or_default(),
+                connected_by: connected_by
+                    .and_then(|id| people.get(id).cloned().or_else(|| others.remove(id))),
+                may_disconnect: member.may_disconnect(connected_by),
+                ..record.view(now)
+            }
         })
         .collect())
 }
@@ -39,33 +65,34 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
 /// The note a form left for this page (a disconnect's outcome), shown once.
 #[server(prefix = "/api/fn", endpoint = "flash_notice")]
 pub async fn take_flash_notice() -> Result<Option<Notice>, AppError> {
-    use crate::server_context::require_user;
-    require_user()?;
+    use crate::server_context::require;
+    require(domain::Permission::View)?;
     let session = leptos_axum::extract::<tower_sessions::Session>().await?;
     Ok(session
         .remove::<Notice>(crate::notices::FLASH_NOTICE_KEY)
         .await?)
 }
 
-/// What disconnecting one of the user's accounts would do, for the confirmation page.
+/// What disconnecting one of the workspace's accounts would do, for the confirmation page.
 #[server(prefix = "/api/fn", endpoint = "disconnect_preview")]
 pub async fn get_disconnect_preview(account: String) -> Result<DisconnectPreview, AppError> {
-    use crate::server_context::{app_state, reject, require_user};
-    let user = require_user()?;
+    use crate::server_context::{app_state, reject, require};
+    let member = require(domain::Permission::DisconnectOwn)?;
     let state = app_state()?;
-    engine::connections::disconnect::preview(&state, &user.id, &account)
-        .await?
+    engine::connections::disconnect::preview(&state, &member, &account)
+        .await
+        .map_err(|refused| reject(refused.into()))?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
 /// The settings page: API keys (a just-created one shown once) and the whole audit trail.
 #[server(prefix = "/api/fn", endpoint = "settings_overview")]
 pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use secrecy::ExposeSecret;
     // The most audit entries the settings page lists.
     const AUDIT_SHOWN: i64 = 500;
-    let user = require_user()?;
+    let member = require(domain::Permission::View)?;
     let state = app_state()?;
     let new_key = match leptos_axum::extract::<tower_sessions::Session>().await {
         Ok(session) => {
@@ -76,9 +103,10 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
         Err(_) => None,
     };
     Ok(SettingsOverview {
-        api_keys: engine::identity::api_keys::list(&state.db, &user.id).await?,
+        api_keys: engine::identity::api_keys::list(&state.db, &member).await?,
         new_key: new_key.map(|(_, key)| key.expose_secret().to_owned()),
-        audit: engine::events::audit::for_owner(&state.db, &user.id, AUDIT_SHOWN).await?,
+        audit: engine::events::audit::for_owner(&state.db, member.workspace_id(), AUDIT_SHOWN)
+            .await?,
     })
 }
 
@@ -86,9 +114,9 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, AppError> {
 /// typed in a refused attempt.
 #[server(prefix = "/api/fn", endpoint = "webhooks_overview")]
 pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use secrecy::ExposeSecret;
-    let user = require_user()?;
+    let member = require(domain::Permission::ManageWebhooks)?;
     let state = app_state()?;
     let (new_secret, typed_url) = match leptos_axum::extract::<tower_sessions::Session>().await {
         Ok(session) => (
@@ -102,8 +130,14 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
         Err(_) => (None, None),
     };
     Ok(WebhooksOverview {
-        endpoints: engine::events::webhooks::list_endpoints(&state.db, &user.id).await?,
-        deliveries: engine::events::webhooks::recent_deliveries(&state.db, &user.id, 50).await?,
+        endpoints: engine::events::webhooks::list_endpoints(&state.db, member.workspace_id())
+            .await?,
+        deliveries: engine::events::webhooks::recent_deliveries(
+            &state.db,
+            member.workspace_id(),
+            50,
+        )
+        .await?,
         new_secret: new_secret.map(|(endpoint_id, secret)| domain::NewWebhookSecret {
             endpoint_id,
             secret: secret.expose_secret().to_owned(),
@@ -112,21 +146,26 @@ pub async fn get_webhooks_overview() -> Result<WebhooksOverview, AppError> {
     })
 }
 
-/// The signed-in user's plan, its limits and current usage.
+/// The workspace's plan, its limits and current usage.
 #[server(prefix = "/api/fn", endpoint = "plan_summary")]
 pub async fn get_plan_summary() -> Result<PlanSummary, AppError> {
-    use crate::server_context::{app_state, require_user};
-    let user = require_user()?;
+    use crate::server_context::{app_state, require};
+    let member = require(domain::Permission::View)?;
     let state = app_state()?;
-    Ok(engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id).await?)
+    Ok(engine::connections::plans::summary_for(
+        &state.db,
+        member.workspace_id(),
+        &member.workspace.plan_id,
+    )
+    .await?)
 }
 
 /// Which platforms this instance can connect, and why not where it cannot.
 #[server(prefix = "/api/fn", endpoint = "platform_availability")]
 pub async fn get_platform_availability() -> Result<Vec<PlatformAvailability>, AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use domain::Platform;
-    require_user()?;
+    require(domain::Permission::View)?;
     let state = app_state()?;
     Ok(Platform::ALL
         .into_iter()
@@ -144,9 +183,9 @@ pub async fn get_credentials_form(
     platform: String,
     account: Option<String>,
 ) -> Result<CredentialsForm, AppError> {
-    use crate::server_context::{app_state, reject, require_user};
+    use crate::server_context::{app_state, reject, require};
     use domain::Platform;
-    let user = require_user()?;
+    let member = require(domain::Permission::Connect)?;
     let state = app_state()?;
     let platform = Platform::from_slug(&platform).ok_or_else(|| reject(AppError::NotFound))?;
     let typed_server = match leptos_axum::extract::<tower_sessions::Session>().await {
@@ -159,7 +198,7 @@ pub async fn get_credentials_form(
     };
     engine::connections::connect::connect_form(
         &state,
-        &user,
+        &(&member).into(),
         platform,
         account.as_deref(),
         typed_server,
@@ -171,10 +210,12 @@ pub async fn get_credentials_form(
 /// The accounts a consent covered, to pick from (Facebook Pages).
 #[server(prefix = "/api/fn", endpoint = "account_choices")]
 pub async fn get_account_choices(selection: String) -> Result<AccountChoices, AppError> {
-    use crate::server_context::{app_state, reject, require_user};
-    let user = require_user()?;
+    use crate::server_context::{app_state, reject, require};
+    let member = require(domain::Permission::Connect)?;
     let state = app_state()?;
-    match engine::connections::connect::selection_choices(&state, &user, &selection).await {
+    match engine::connections::connect::selection_choices(&state, &(&member).into(), &selection)
+        .await
+    {
         Ok((platform, choices)) => Ok(AccountChoices {
             platform,
             selection_id: selection,
@@ -199,11 +240,29 @@ pub async fn get_account_choices(selection: String) -> Result<AccountChoices, Ap
 /// The billing page: the current plan with usage, and every plan on offer.
 #[server(prefix = "/api/fn", endpoint = "billing_overview")]
 pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
-    use crate::server_context::{app_state, require_user};
-    let user = require_user()?;
+    use crate::server_context::{app_state, require};
+    let member = require(domain::Permission::View)?;
     let state = app_state()?;
-    let current =
-        engine::connections::plans::summary_for(&state.db, &user.id, &user.plan_id).await?;
+    let current = engine::connections::plans::summary_for(
+        &state.db,
+        member.workspace_id(),
+        &member.workspace.plan_id,
+    )
+    .await?;
     let plans = engine::connections::plans::list(&state.db).await?;
     Ok(BillingOverview { current, plans })
+}
+
+/// The people page: everyone in the current workspace, with their roles.
+#[server(prefix = "/api/fn", endpoint = "people_overview")]
+pub async fn get_people_overview() -> Result<PeopleOverview, AppError> {
+    use crate::server_context::{app_state, require};
+    let member = require(domain::Permission::View)?;
+    let state = app_state()?;
+    Ok(PeopleOverview {
+        people: engine::identity::workspaces::people(&state.db, member.workspace_id()).await?,
+        workspace_name: member.workspace.name,
+        role: member.workspace.role,
+        me: member.user.id,
+    })
 }

@@ -1,8 +1,8 @@
 //! The one error type server functions return. Its messages are safe to show: internal details are
 //! logged on the server and never cross the wire.
 
-use crate::notices::{api_key_problem, webhook_problem};
-use domain::{ApiKeyProblem, WebhookProblem};
+use crate::notices::{api_key_problem, people_problem, webhook_problem};
+use domain::{ApiKeyProblem, PeopleProblem, WebhookProblem};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("Sign in to continue.")]
     Unauthorized,
+    #[error("Your role in this workspace does not allow that.")]
+    Forbidden,
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -26,6 +28,9 @@ pub enum AppError {
     /// The webhooks page's forms could not do what was asked.
     #[error("{}", webhook_problem(.0))]
     Webhook(WebhookProblem),
+    /// The switcher's or the people page's forms could not do what was asked.
+    #[error("{}", people_problem(.0))]
+    People(PeopleProblem),
 }
 
 impl AppError {
@@ -34,11 +39,16 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::ApiKey(ApiKeyProblem::NotFound)
             | AppError::Webhook(WebhookProblem::NotFound) => StatusCode::NOT_FOUND,
-            AppError::ApiKey(_) | AppError::Webhook(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::People(PeopleProblem::NotAllowed) => StatusCode::FORBIDDEN,
+            AppError::People(PeopleProblem::NotMember) => StatusCode::NOT_FOUND,
+            AppError::ApiKey(_) | AppError::Webhook(_) | AppError::People(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Internal | AppError::Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +79,37 @@ internal_from!(
     tower_sessions::session::Error,
     leptos::prelude::ServerFnErrorErr
 );
+
+/// What the engine refused about workspaces and people, as the page says it.
+#[cfg(feature = "ssr")]
+impl From<engine::identity::workspaces::WorkspaceError> for AppError {
+    fn from(error: engine::identity::workspaces::WorkspaceError) -> AppError {
+        use engine::identity::workspaces::WorkspaceError;
+        match error {
+            WorkspaceError::InvalidName => AppError::People(PeopleProblem::InvalidName),
+            WorkspaceError::NotAllowed => AppError::People(PeopleProblem::NotAllowed),
+            WorkspaceError::LastOwner => AppError::People(PeopleProblem::LastOwner),
+            WorkspaceError::NotMember => AppError::People(PeopleProblem::NotMember),
+            WorkspaceError::UnknownWorkspace
+            | WorkspaceError::AmbiguousName
+            | WorkspaceError::UnknownPerson
+            | WorkspaceError::AlreadyMember => AppError::NotFound,
+            WorkspaceError::Database(cause) => AppError::internal(cause),
+        }
+    }
+}
+
+/// A disconnect the person's role does not allow is refused like any other.
+#[cfg(feature = "ssr")]
+impl From<engine::connections::disconnect::DisconnectError> for AppError {
+    fn from(error: engine::connections::disconnect::DisconnectError) -> AppError {
+        use engine::connections::disconnect::DisconnectError;
+        match error {
+            DisconnectError::NotAllowed => AppError::Forbidden,
+            DisconnectError::Database(cause) => AppError::internal(cause),
+        }
+    }
+}
 
 /// What a dashboard form asked that the engine refused, as the page says it.
 #[cfg(feature = "ssr")]

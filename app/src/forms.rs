@@ -10,6 +10,10 @@ use leptos::prelude::*;
 pub const CONNECTIONS: &str = "/dashboard/connections";
 pub const SETTINGS: &str = "/dashboard/settings";
 pub const WEBHOOKS: &str = "/dashboard/webhooks";
+pub const PEOPLE: &str = "/dashboard/people";
+
+/// The session key under which the workspace a person acts in is kept.
+pub const WORKSPACE_KEY: &str = "workspace_id";
 
 /// The confirmation page of one account's disconnect. The id comes from a form, so it is
 /// encoded: whatever was posted, the path stays one of ours and a valid header.
@@ -22,12 +26,11 @@ fn disconnect_page(account: &str) -> String {
 /// Creates an API key; the settings page shows it once.
 #[server(prefix = "/api/fn", endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<(), AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::UseApiKeys)?;
         let state = app_state()?;
-        let (id, key) =
-            engine::identity::api_keys::create(&state.db, &user.id, &user.email, &name).await?;
+        let (id, key) = engine::identity::api_keys::create(&state.db, &member, &name).await?;
         let session = leptos_axum::extract::<tower_sessions::Session>().await?;
         if let Err(err) = crate::flash::NEW_API_KEY
             .keep(&state.secrets, &session, &id, &key)
@@ -35,7 +38,7 @@ pub async fn create_api_key(name: String) -> Result<(), AppError> {
         {
             tracing::error!(error = %err, "could not keep the new API key for display");
         }
-        tracing::info!(user_id = %user.id, key_id = %id, "API key created");
+        tracing::info!(user_id = %member.user.id, key_id = %id, "API key created");
         Ok(())
     }
     .await;
@@ -45,12 +48,12 @@ pub async fn create_api_key(name: String) -> Result<(), AppError> {
 /// Revokes one of the person's API keys: tools using it are refused from then on.
 #[server(prefix = "/api/fn", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use domain::ApiKeyProblem;
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::UseApiKeys)?;
         let state = app_state()?;
-        if !engine::identity::api_keys::revoke(&state.db, &user.id, &user.email, &id).await? {
+        if !engine::identity::api_keys::revoke(&state.db, &member, &id).await? {
             return Err(AppError::ApiKey(ApiKeyProblem::NotFound));
         }
         Ok(())
@@ -64,12 +67,12 @@ pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "add_webhook_endpoint")]
 pub async fn add_webhook_endpoint(url: String) -> Result<(), AppError> {
     use crate::flash::{NEW_WEBHOOK_SECRET, TYPED_WEBHOOK_URL};
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::ManageWebhooks)?;
         let state = app_state()?;
         let session = leptos_axum::extract::<tower_sessions::Session>().await?;
-        match engine::events::webhooks::create_endpoint(&state, &user.id, &user.email, &url).await
+        match engine::events::webhooks::create_endpoint(&state, member.workspace_id(), &member.user.email, &url).await
         {
             Ok((id, secret)) => {
                 if let Err(err) = NEW_WEBHOOK_SECRET
@@ -78,7 +81,7 @@ pub async fn add_webhook_endpoint(url: String) -> Result<(), AppError> {
                 {
                     tracing::error!(error = %err, "could not keep the new webhook secret for display");
                 }
-                tracing::info!(user_id = %user.id, endpoint_id = %id, "webhook endpoint added");
+                tracing::info!(user_id = %member.user.id, endpoint_id = %id, "webhook endpoint added");
                 Ok(())
             }
             Err(refused) => {
@@ -96,12 +99,18 @@ pub async fn add_webhook_endpoint(url: String) -> Result<(), AppError> {
 /// Removes a webhook endpoint: nothing more is sent to it.
 #[server(prefix = "/api/fn", endpoint = "remove_webhook_endpoint")]
 pub async fn remove_webhook_endpoint(id: String) -> Result<(), AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use domain::WebhookProblem;
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::ManageWebhooks)?;
         let state = app_state()?;
-        if !engine::events::webhooks::delete_endpoint(&state.db, &user.id, &user.email, &id).await?
+        if !engine::events::webhooks::delete_endpoint(
+            &state.db,
+            member.workspace_id(),
+            &member.user.email,
+            &id,
+        )
+        .await?
         {
             return Err(AppError::Webhook(WebhookProblem::NotFound));
         }
@@ -114,12 +123,12 @@ pub async fn remove_webhook_endpoint(id: String) -> Result<(), AppError> {
 /// Queues a `webhook.test` event to one endpoint.
 #[server(prefix = "/api/fn", endpoint = "test_webhook_endpoint")]
 pub async fn test_webhook_endpoint(id: String) -> Result<(), AppError> {
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use domain::WebhookProblem;
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::ManageWebhooks)?;
         let state = app_state()?;
-        if !engine::events::webhooks::send_test(&state.db, &user.id, &id).await? {
+        if !engine::events::webhooks::send_test(&state.db, member.workspace_id(), &id).await? {
             return Err(AppError::Webhook(WebhookProblem::NotFound));
         }
         Ok(())
@@ -134,21 +143,20 @@ pub async fn test_webhook_endpoint(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "disconnect_account")]
 pub async fn disconnect_account(account: String) -> Result<(), AppError> {
     use crate::notices::{disconnect_notice, DisconnectOutcome, FLASH_NOTICE_KEY};
-    use crate::server_context::{app_state, require_user};
+    use crate::server_context::{app_state, require};
     use domain::ConnectErrorCode;
     let outcome = async {
-        let user = require_user()?;
+        let member = require(domain::Permission::DisconnectOwn)?;
         let state = app_state()?;
         let disconnected =
-            engine::connections::disconnect::disconnect(&state, &user.id, &user.email, &account)
-                .await?;
+            engine::connections::disconnect::disconnect(&state, &member, &account).await?;
         let Some(done) = disconnected else {
             return Ok(format!(
                 "{CONNECTIONS}?error={}",
                 ConnectErrorCode::AlreadyDisconnected
             ));
         };
-        tracing::info!(user_id = %user.id, account_id = %account, platform = done.platform.slug(), revocation = %done.revocation, "account disconnected");
+        tracing::info!(user_id = %member.user.id, account_id = %account, platform = done.platform.slug(), revocation = %done.revocation, "account disconnected");
         let notice = disconnect_notice(&DisconnectOutcome {
             title: &done.title,
             platform: done.platform,
@@ -171,6 +179,93 @@ pub async fn disconnect_account(account: String) -> Result<(), AppError> {
         Err(error) => {
             land::<DisconnectAccount, _>(&disconnect_page(&account), CONNECTIONS, Err(error))
         }
+    }
+}
+
+/// Acts in another of the person's workspaces from now on, landing back on the section they were
+/// in (its URL is the same in every workspace).
+#[server(prefix = "/api/fn", endpoint = "switch_workspace")]
+pub async fn switch_workspace(workspace: String, back: String) -> Result<(), AppError> {
+    use crate::server_context::require;
+    use domain::{PeopleProblem, Permission};
+    let back = if domain::is_local_path(&back) && back.starts_with("/dashboard/") {
+        back
+    } else {
+        CONNECTIONS.to_owned()
+    };
+    let outcome = async {
+        let member = require(Permission::View)?;
+        if !member
+            .workspaces
+            .iter()
+            .any(|choice| choice.id == workspace)
+        {
+            return Err(AppError::People(PeopleProblem::NotMember));
+        }
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        session.insert(WORKSPACE_KEY, &workspace).await?;
+        Ok(())
+    }
+    .await;
+    land::<SwitchWorkspace, _>(&back, &back, outcome)
+}
+
+/// Starts a new workspace, owned by the person, and switches to it.
+#[server(prefix = "/api/fn", endpoint = "create_workspace")]
+pub async fn create_workspace(name: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::Permission;
+    let outcome = async {
+        let member = require(Permission::View)?;
+        let state = app_state()?;
+        let created = engine::identity::workspaces::create(&state.db, &name, &member.user).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        session.insert(WORKSPACE_KEY, &created.id).await?;
+        tracing::info!(user_id = %member.user.id, workspace_id = %created.id, "workspace created");
+        Ok(())
+    }
+    .await;
+    land::<CreateWorkspace, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Gives a person of the current workspace another role.
+#[server(prefix = "/api/fn", endpoint = "change_role")]
+pub async fn change_role(user: String, role: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::{PeopleProblem, Permission, Role};
+    let outcome = async {
+        let member = require(Permission::ManagePeople)?;
+        let state = app_state()?;
+        let role = Role::parse(&role).ok_or(AppError::People(PeopleProblem::NotAllowed))?;
+        engine::identity::workspaces::change_role(&state.db, &member, &user, role).await?;
+        Ok(())
+    }
+    .await;
+    land::<ChangeRole, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Takes a person out of the current workspace, or lets the person leave it. The accounts they
+/// connected stay.
+#[server(prefix = "/api/fn", endpoint = "remove_person")]
+pub async fn remove_person(user: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::Permission;
+    let outcome = async {
+        let member = require(Permission::View)?;
+        let leaving = member.user.id == user;
+        if !leaving {
+            require(Permission::ManagePeople)?;
+        }
+        let state = app_state()?;
+        engine::identity::workspaces::remove(&state.db, &member, &user).await?;
+        Ok(leaving)
+    }
+    .await;
+    match outcome {
+        // Whoever leaves lands in another of their workspaces.
+        Ok(true) => land::<RemovePerson, _>(PEOPLE, CONNECTIONS, Ok(())),
+        Ok(false) => land::<RemovePerson, _>(PEOPLE, PEOPLE, Ok(())),
+        Err(error) => land::<RemovePerson, _>(PEOPLE, PEOPLE, Err(error)),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
 use domain::{
-    ApiKeyProblem, AuthProblem, ConnectErrorCode, CredentialField, FieldProblem, Platform,
-    Revocation, WebhookProblem,
+    ApiKeyProblem, AuthProblem, ConnectErrorCode, CredentialField, FieldProblem, PeopleProblem,
+    Platform, Revocation, WebhookProblem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -293,6 +293,20 @@ pub fn api_key_problem(problem: &ApiKeyProblem) -> &'static str {
     }
 }
 
+/// Why a change to workspaces or people did not happen.
+pub fn people_problem(problem: &PeopleProblem) -> &'static str {
+    match problem {
+        PeopleProblem::InvalidName => "Give the workspace a name (1 to 80 characters).",
+        PeopleProblem::NotAllowed => {
+            "Your role cannot give that role, or change someone whose role is above yours."
+        }
+        PeopleProblem::LastOwner => {
+            "A workspace always keeps an owner: make someone else owner first."
+        }
+        PeopleProblem::NotMember => "That person is no longer in this workspace.",
+    }
+}
+
 /// Why the webhooks page's forms did not do what was asked.
 pub fn webhook_problem(problem: &WebhookProblem) -> &'static str {
     match problem {
@@ -522,7 +536,8 @@ mod tests {
     fn every_form_problem_has_its_own_words() {
         let key_words: Vec<_> = ApiKeyProblem::all().iter().map(api_key_problem).collect();
         let hook_words: Vec<_> = WebhookProblem::all().iter().map(webhook_problem).collect();
-        for words in [key_words, hook_words] {
+        let people_words: Vec<_> = PeopleProblem::all().iter().map(people_problem).collect();
+        for words in [key_words, hook_words, people_words] {
             let distinct: std::collections::HashSet<_> = words.iter().collect();
             assert_eq!(distinct.len(), words.len(), "{words:?}");
         }

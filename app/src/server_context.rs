@@ -1,7 +1,8 @@
 //! What server functions read from the request they serve (server side only).
 
 use crate::error::AppError;
-use engine::identity::users::{CurrentUser, User};
+use domain::Permission;
+use engine::identity::workspaces::Member;
 use engine::AppState;
 use leptos::prelude::*;
 
@@ -9,17 +10,35 @@ pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in the context"))
 }
 
-/// The signed-in user, if the session middleware found one for this request.
-pub fn signed_in_user() -> Option<User> {
+/// The signed-in person in their current workspace, if the session middleware found one.
+pub fn signed_in_member() -> Option<Member> {
     use_context::<http::request::Parts>()?
         .extensions
-        .get::<CurrentUser>()
-        .map(|current| current.0.clone())
+        .get::<Member>()
+        .cloned()
 }
 
-/// Every server function that touches data starts here: no session, no data.
-pub fn require_user() -> Result<User, AppError> {
-    signed_in_user().ok_or_else(|| reject(AppError::Unauthorized))
+/// Every server function that touches data starts here: no session, no data; a role without
+/// `permission` in the current workspace, a refusal (403) and nothing done.
+pub fn require(permission: Permission) -> Result<Member, AppError> {
+    let member = signed_in_member().ok_or_else(|| reject(AppError::Unauthorized))?;
+    if !member.may(permission) {
+        tracing::info!(
+            user_id = %member.user.id,
+            workspace_id = %member.workspace.id,
+            role = %member.role(),
+            ?permission,
+            "refused: the role does not allow it"
+        );
+        return Err(reject(AppError::Forbidden));
+    }
+    Ok(member)
+}
+
+/// Whether the person viewing the page may use `permission` (to show only the buttons they can
+/// use; the server function checks again).
+pub fn viewer_may(permission: Permission) -> bool {
+    signed_in_member().is_some_and(|member| member.may(permission))
 }
 
 /// Sets the HTTP status that matches the error, for callers that use the endpoint directly.

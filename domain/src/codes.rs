@@ -152,6 +152,17 @@ code_enum! {
 }
 
 code_enum! {
+    /// Why a change to workspaces or their people did not happen (the switcher, the people page).
+    pub enum PeopleProblem {
+        InvalidName,
+        /// Granting or changing a role above the person's own.
+        NotAllowed,
+        LastOwner,
+        NotMember,
+    }
+}
+
+code_enum! {
     /// Why adding, removing or testing a webhook endpoint did not happen (the webhooks page).
     pub enum WebhookProblem {
         InvalidUrl,

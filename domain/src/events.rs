@@ -20,6 +20,14 @@ crate::codes::code_enum! {
         WebhookAdded,
         #[strum(serialize = "webhook.removed")]
         WebhookRemoved,
+        #[strum(serialize = "workspace.created")]
+        WorkspaceCreated,
+        #[strum(serialize = "member.added")]
+        MemberAdded,
+        #[strum(serialize = "member.role_changed")]
+        MemberRoleChanged,
+        #[strum(serialize = "member.removed")]
+        MemberRemoved,
     }
 }
 
@@ -35,6 +43,10 @@ impl AuditAction {
             AuditAction::ApiKeyRevoked => "API key revoked",
             AuditAction::WebhookAdded => "Webhook endpoint added",
             AuditAction::WebhookRemoved => "Webhook endpoint removed",
+            AuditAction::WorkspaceCreated => "Workspace created",
+            AuditAction::MemberAdded => "Person added",
+            AuditAction::MemberRoleChanged => "Role changed",
+            AuditAction::MemberRemoved => "Person removed",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod limits;
 pub mod platform;
 pub mod return_path;
+pub mod roles;
 pub mod token_status;
 pub mod views;
 
@@ -17,17 +18,19 @@ pub mod views;
 pub const MAX_TYPED_URL_CHARS: usize = 2048;
 
 pub use codes::{
-    ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PostStatus,
-    Revocation, WebhookProblem,
+    ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PeopleProblem,
+    PostStatus, Revocation, WebhookProblem,
 };
 pub use events::{AuditAction, DeliveryStatus, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 pub use platform::{ConnectMethod, CredentialField, ExpiryDisplay, Platform};
 pub use return_path::is_local_path;
+pub use roles::{Permission, Role};
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
     connect_options, time_ago, AccountChoice, AccountChoices, ApiKeyView, AuditEntry,
     BillingOverview, ConnectOption, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    LiveStatuses, NewWebhookSecret, PlanOffer, PlanSummary, PlatformAvailability, ReconnectTarget,
-    SettingsOverview, WebhookDelivery, WebhookEndpoint, WebhooksOverview,
+    LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer, PlanSummary,
+    PlatformAvailability, ReconnectTarget, SettingsOverview, WebhookDelivery, WebhookEndpoint,
+    WebhooksOverview, WorkspaceChoice,
 };

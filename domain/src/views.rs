@@ -20,6 +20,11 @@ pub struct ConnectedAccount {
     pub is_x_premium: bool,
     /// When Plugboard last refreshed the token by itself.
     pub refreshed_at: Option<DateTime<Utc>>,
+    pub connected_at: DateTime<Utc>,
+    /// The email of the person who connected it, while they have an account.
+    pub connected_by: Option<String>,
+    /// Whether the person viewing the list may disconnect it.
+    pub may_disconnect: bool,
     /// The account's last few audit entries, newest first.
     pub history: Vec<AuditEntry>,
 }
@@ -224,6 +229,8 @@ pub struct ApiKeyView {
     pub created_at: DateTime<Utc>,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeMillis"))]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The email of the person the key acts as.
+    pub created_by: String,
 }
 
 /// The settings page: API keys (with a just-created key, shown once) and the whole audit trail.
@@ -285,6 +292,9 @@ mod tests {
             status: TokenStatus::Ok,
             is_x_premium: false,
             refreshed_at: None,
+            connected_at: Utc::now(),
+            connected_by: None,
+            may_disconnect: false,
             history: Vec::new(),
         }
     }
@@ -380,4 +390,37 @@ mod tests {
         assert_eq!(account(None, "@grace_hopper").initials(), "GH");
         assert_eq!(account(None, "!!!").initials(), "M");
     }
+}
+
+/// A workspace a person belongs to, as the switcher lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct WorkspaceChoice {
+    pub id: String,
+    pub name: String,
+    pub plan_id: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub role: crate::Role,
+}
+
+/// One person of a workspace, as the people page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct PersonView {
+    pub user_id: String,
+    pub email: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub role: crate::Role,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
+    pub since: DateTime<Utc>,
+}
+
+/// The people page: who belongs to the current workspace, and what the viewer may do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleOverview {
+    pub workspace_name: String,
+    pub people: Vec<PersonView>,
+    /// The viewer's own role.
+    pub role: crate::Role,
+    pub me: String,
 }

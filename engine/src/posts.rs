@@ -162,19 +162,19 @@ pub fn validate(post: &NewPost, now: DateTime<Utc>) -> Result<Vec<String>, PostE
 
 /// Schedules a post. With an idempotency key already used for the same text and time, returns
 /// the first post and `false` (nothing new was created).
-pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, bool), PostError> {
+pub async fn create(db: &Db, workspace_id: &str, post: NewPost) -> Result<(Post, bool), PostError> {
     let now = Utc::now();
     let account_ids = validate(&post, now)?;
-    if let Some(existing) = replay(db, owner_id, &post).await? {
+    if let Some(existing) = replay(db, workspace_id, &post).await? {
         return Ok((existing, false));
     }
     let mut tx = db.begin_write().await?;
     for account_id in &account_ids {
         let owned: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND owner_id = $2",
+            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 AND workspace_id = $2",
         )
         .bind(account_id)
-        .bind(owner_id)
+        .bind(workspace_id)
         .fetch_one(&mut *tx)
         .await?;
         if owned == 0 {
@@ -183,11 +183,11 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
     }
     let id = new_id();
     let inserted = sqlx::query(
-        "INSERT INTO posts (id, owner_id, text, scheduled_at, status, idempotency_key, created_at, updated_at)
+        "INSERT INTO posts (id, workspace_id, text, scheduled_at, status, idempotency_key, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $7, $5, $6, $6)",
     )
     .bind(&id)
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(&post.text)
     .bind(to_millis(post.scheduled_at))
     .bind(&post.idempotency_key)
@@ -199,7 +199,7 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
         // The same key sent twice at once: the other request created it.
         Err(err) if is_unique_violation(&err) => {
             drop(tx);
-            return replay(db, owner_id, &post)
+            return replay(db, workspace_id, &post)
                 .await?
                 .map(|existing| (existing, false))
                 .ok_or(PostError::Database(err));
@@ -213,28 +213,28 @@ pub async fn create(db: &Db, owner_id: &str, post: NewPost) -> Result<(Post, boo
             .execute(&mut *tx)
             .await?;
     }
-    let created = find(&mut tx, owner_id, &id)
+    let created = find(&mut tx, workspace_id, &id)
         .await?
         .expect("inserted in this transaction");
     tx.commit().await?;
     Ok((created, true))
 }
 
-async fn replay(db: &Db, owner_id: &str, post: &NewPost) -> Result<Option<Post>, PostError> {
+async fn replay(db: &Db, workspace_id: &str, post: &NewPost) -> Result<Option<Post>, PostError> {
     let Some(key) = &post.idempotency_key else {
         return Ok(None);
     };
     let mut conn = db.pool().acquire().await?;
     let id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE owner_id = $1 AND idempotency_key = $2")
-            .bind(owner_id)
+        sqlx::query_scalar("SELECT id FROM posts WHERE workspace_id = $1 AND idempotency_key = $2")
+            .bind(workspace_id)
             .bind(key)
             .fetch_optional(&mut *conn)
             .await?;
     let Some(id) = id else {
         return Ok(None);
     };
-    let existing = find(&mut conn, owner_id, &id)
+    let existing = find(&mut conn, workspace_id, &id)
         .await?
         .expect("found by key just now");
     // Times are stored to the millisecond.
@@ -287,13 +287,13 @@ async fn targets_of(
 /// One of the owner's posts; `None` for another owner's.
 pub async fn find(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     id: &str,
 ) -> Result<Option<Post>, sqlx::Error> {
-    let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND owner_id = $2");
+    let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND workspace_id = $2");
     let Some(mut post) = sqlx::query_as::<_, Post>(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(owner_id)
+        .bind(workspace_id)
         .fetch_optional(&mut *conn)
         .await?
     else {
@@ -331,7 +331,7 @@ impl Cursor {
 /// The owner's posts in time order, optionally of one status, a page at a time.
 pub async fn list(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     status: Option<PostStatus>,
     after: Option<&Cursor>,
     limit: i64,
@@ -339,13 +339,13 @@ pub async fn list(
     let limit = limit.clamp(1, MAX_PAGE);
     let sql = format!(
         "SELECT {POST_COLUMNS} FROM posts
-         WHERE owner_id = $1 AND ($2 IS NULL OR status = $2)
+         WHERE workspace_id = $1 AND ($2 IS NULL OR status = $2)
            AND ($3 IS NULL OR scheduled_at > $3 OR (scheduled_at = $3 AND id > $4))
          ORDER BY scheduled_at, id LIMIT $5"
     );
     let mut conn = db.pool().acquire().await?;
     let mut posts: Vec<Post> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(owner_id)
+        .bind(workspace_id)
         .bind(status.map(PostStatus::as_str))
         .bind(after.map(|c| to_millis(c.scheduled_at)))
         .bind(after.map(|c| c.id.clone()))
@@ -364,21 +364,21 @@ pub async fn list(
 
 /// Cancels one of the owner's posts. Cancelling a cancelled post changes nothing (a repeated
 /// request is harmless); `None` if the post is not the owner's.
-pub async fn cancel(db: &Db, owner_id: &str, id: &str) -> Result<Option<Post>, sqlx::Error> {
+pub async fn cancel(db: &Db, workspace_id: &str, id: &str) -> Result<Option<Post>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE posts SET status = $5, cancel_reason = $1, updated_at = $2
-         WHERE id = $3 AND owner_id = $4 AND status = $6",
+         WHERE id = $3 AND workspace_id = $4 AND status = $6",
     )
     .bind(CancelReason::CancelledByOwner.as_str())
     .bind(to_millis(Utc::now()))
     .bind(id)
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(PostStatus::Cancelled.as_str())
     .bind(PostStatus::Scheduled.as_str())
     .execute(&mut *tx)
     .await?;
-    let post = find(&mut tx, owner_id, id).await?;
+    let post = find(&mut tx, workspace_id, id).await?;
     tx.commit().await?;
     Ok(post)
 }

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 pub async fn seed_accounts(
     app: &AppState,
     sandbox: &Sandbox,
-    owner_id: &str,
+    workspace_id: &str,
     platform: Platform,
     count: usize,
     next_refresh_at: chrono::DateTime<chrono::Utc>,
@@ -47,7 +47,14 @@ pub async fn seed_accounts(
                 metadata: serde_json::json!({}),
                 next_refresh_at: Some(next_refresh_at),
             };
-            engine::connections::accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
+            engine::connections::accounts::insert(
+                &mut tx,
+                &app.secrets,
+                workspace_id,
+                None,
+                account,
+            )
+            .await?;
         }
         tx.commit().await?;
     }

@@ -89,7 +89,11 @@ async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Re
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    engine::connections::plans::set_for_email(&app.db, &user.email, "business").await?;
+    let workspace = engine::identity::workspaces::member(&app.db, user, None)
+        .await?
+        .workspace
+        .id;
+    engine::connections::plans::set_for_workspace(&app.db, &workspace, "business").await?;
     println!(
         "Seeding {} due {} accounts ({})...",
         options.accounts,
@@ -97,7 +101,7 @@ async fn run(config: Config, sandbox: &Sandbox, options: &Options) -> anyhow::Re
         app.db.backend_name()
     );
     let due = chrono::Utc::now() - chrono::Duration::seconds(1);
-    seed_accounts(&app, sandbox, &user.id, PLATFORM, options.accounts, due).await?;
+    seed_accounts(&app, sandbox, &workspace, PLATFORM, options.accounts, due).await?;
 
     let started = Instant::now();
     let stats = crate::worker::refresh_pass(&app, options.concurrency).await?;

@@ -28,7 +28,10 @@ pub enum Command {
     /// Manage the people who can sign in.
     #[command(subcommand)]
     User(UserCommand),
-    /// Manage plans and who is on which.
+    /// Manage workspaces and who belongs to them.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage plans and which workspace is on which.
     #[command(subcommand)]
     Plan(PlanCommand),
     /// Helpers for development, screenshots and benchmarks.
@@ -46,11 +49,43 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PlanCommand {
-    /// Put a user on a plan (see `plugboard plan list`).
-    Set {
-        /// The user's email address.
+pub enum WorkspaceCommand {
+    /// List every workspace: id, plan, people and accounts.
+    List,
+    /// Create a workspace owned by someone who has signed up.
+    Create {
+        /// The workspace's name.
+        name: String,
+        /// The email address of its owner.
+        #[arg(long)]
+        owner: String,
+    },
+    /// Add someone who has signed up to a workspace.
+    Add {
+        /// The workspace's id, or its name when only one workspace has it.
+        workspace: String,
+        /// The person's email address.
         email: String,
+        /// Their role: owner, admin, member or viewer.
+        #[arg(long, value_parser = parse_role)]
+        role: domain::Role,
+    },
+}
+
+fn parse_role(role: &str) -> Result<domain::Role, String> {
+    domain::Role::parse(role).ok_or_else(|| {
+        let known: Vec<&str> = domain::Role::all().iter().map(|r| r.as_str()).collect();
+        format!("no role `{role}`; the roles are: {}", known.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Put a workspace on a plan (see `plugboard plan list`).
+    Set {
+        /// The workspace's id (see `plugboard workspace list`), or its name when only one
+        /// workspace has it.
+        workspace: String,
         /// The plan's id, e.g. free, pro or business.
         plan: String,
     },

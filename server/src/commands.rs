@@ -1,6 +1,6 @@
 //! What each command line verb does.
 
-use crate::cli::{Command, DevCommand, PlanCommand, UserCommand};
+use crate::cli::{Command, DevCommand, PlanCommand, UserCommand, WorkspaceCommand};
 use anyhow::{anyhow, bail, Context};
 use axum::serve::ListenerExt;
 use engine::config::LogFormat;
@@ -10,6 +10,48 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+
+/// The command line's own name in the audit trail.
+const COMMAND_LINE: &str = "Command line";
+
+async fn workspace(command: WorkspaceCommand, config: Config) -> anyhow::Result<()> {
+    use engine::identity::workspaces;
+    let state = AppState::open(config).await?;
+    match command {
+        WorkspaceCommand::List => {
+            println!(
+                "{:<36}  {:<10} {:>6} {:>8}  name",
+                "id", "plan", "people", "accounts"
+            );
+            for listed in workspaces::list_all(&state.db).await? {
+                println!(
+                    "{:<36}  {:<10} {:>6} {:>8}  {}",
+                    listed.id, listed.plan_id, listed.people, listed.accounts, listed.name
+                );
+            }
+        }
+        WorkspaceCommand::Create { name, owner } => {
+            let created = workspaces::create_for_email(&state.db, &name, &owner).await?;
+            println!(
+                "Created {} ({}), owned by {owner}.",
+                created.name, created.id
+            );
+        }
+        WorkspaceCommand::Add {
+            workspace,
+            email,
+            role,
+        } => {
+            let id = workspaces::resolve(&state.db, &workspace).await?;
+            workspaces::add(&state.db, &id, &email, role, COMMAND_LINE).await?;
+            println!(
+                "Added {email} to {workspace} as {}.",
+                role.label().to_lowercase()
+            );
+        }
+    }
+    Ok(())
+}
 
 pub fn init_logging(config: &Config) -> Result<(), String> {
     let filter =
@@ -38,13 +80,17 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
             let user = engine::identity::users::sign_up(&state.db, &email, &password)
                 .await
                 .map_err(|err| anyhow!("{err}"))?;
-            println!("Created {} on the {} plan.", user.email, user.plan_id);
+            println!(
+                "Created {}, with a personal workspace on the free plan.",
+                user.email
+            );
             Ok(())
         }
-        Command::Plan(PlanCommand::Set { email, plan }) => {
+        Command::Workspace(command) => workspace(command, config).await,
+        Command::Plan(PlanCommand::Set { workspace, plan }) => {
             let state = AppState::open(config).await?;
-            engine::connections::plans::set_for_email(&state.db, &email, &plan).await?;
-            println!("{email} is now on the {plan} plan.");
+            engine::connections::plans::set_for_workspace(&state.db, &workspace, &plan).await?;
+            println!("{workspace} is now on the {plan} plan.");
             Ok(())
         }
         Command::Plan(PlanCommand::List) => {
@@ -63,9 +109,9 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
         }
         Command::Dev(DevCommand::SeedDemo { email, accounts }) => {
             let state = AppState::open(config).await?;
-            let user = user_by_email(&state, &email).await?;
+            let (user, workspace) = user_by_email(&state, &email).await?;
             let ids =
-                engine::connections::demo::seed(&state.db, &state.secrets, &user.id, accounts)
+                engine::connections::demo::seed(&state.db, &state.secrets, &workspace, accounts)
                     .await?;
             println!("Added {} demo accounts to {}.", ids.len(), user.email);
             Ok(())
@@ -77,7 +123,7 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
             platform,
         }) => {
             let state = AppState::open(config).await?;
-            let user = user_by_email(&state, &email).await?;
+            let (user, workspace) = user_by_email(&state, &email).await?;
             let platform = platform
                 .parse::<domain::Platform>()
                 .map_err(|e| anyhow!("{e}"))?;
@@ -86,7 +132,7 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
                 state.config.base_url.clone(),
             );
             let next = chrono::Utc::now() + chrono::Duration::minutes(45);
-            sandbox::seed::seed_accounts(&state, &sandbox, &user.id, platform, accounts, next)
+            sandbox::seed::seed_accounts(&state, &sandbox, &workspace, platform, accounts, next)
                 .await?;
             println!(
                 "Added {accounts} sandbox {platform} accounts to {}.",
@@ -111,26 +157,31 @@ pub async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()>
         }
         Command::Dev(DevCommand::ExpireTokens { email, platform }) => {
             let state = AppState::open(config).await?;
-            let user = user_by_email(&state, &email).await?;
+            let (user, workspace) = user_by_email(&state, &email).await?;
             let platform = platform
                 .map(|slug| slug.parse::<domain::Platform>())
                 .transpose()
                 .map_err(|e| anyhow!("{e}"))?;
             let count =
-                engine::connections::accounts::expire_now(&state.db, &user.id, platform).await?;
+                engine::connections::accounts::expire_now(&state.db, &workspace, platform).await?;
             println!("{count} token(s) of {} expire now; the refresh worker picks up the refreshable ones.", user.email);
             Ok(())
         }
     }
 }
 
+/// A person, by email, and the id of their first (personal) workspace, which the dev commands
+/// fill.
 async fn user_by_email(
     state: &AppState,
     email: &str,
-) -> anyhow::Result<engine::identity::users::User> {
-    engine::identity::users::find_by_email(&state.db, &email.trim().to_lowercase())
+) -> anyhow::Result<(engine::identity::users::User, String)> {
+    let user = engine::identity::users::find_by_email(&state.db, &email.trim().to_lowercase())
         .await?
-        .ok_or_else(|| anyhow!("no user with email {email}"))
+        .ok_or_else(|| anyhow!("no user with email {email}"))?;
+    let member = engine::identity::workspaces::member(&state.db, user, None).await?;
+    let workspace_id = member.workspace.id.clone();
+    Ok((member.user, workspace_id))
 }
 
 /// Reads one line: from the terminal without echo, or from a pipe as is.

@@ -33,17 +33,14 @@ const INSIDE_PATHS: [&str; 9] = [
 
 /// An app that does not allow private URLs, a signed-up person, and a stand-in on loopback that
 /// answers everything as a healthy server would (so only the guard can keep a path away).
-async fn app_and_inside_server() -> (TestApp, engine::identity::users::User, Scripted) {
+async fn app_and_inside_server() -> (TestApp, engine::connections::connect::Connector, Scripted) {
     let inside = Scripted::start().await;
     for path in INSIDE_PATHS {
         inside.answer(path, Canned::json(200, json!({"ok": true})));
     }
     let app = TestApp::new(Backend::Sqlite).await;
     app.sign_up(EMAIL).await;
-    let user = engine::identity::users::find_by_email(&app.state.db, EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.connector(EMAIL).await;
     (app, user, inside)
 }
 
@@ -107,7 +104,7 @@ async fn no_path_reaches_a_server_on_loopback() {
     assert!(matches!(
         engine::events::webhooks::create_endpoint(
             &app.state,
-            &user.id,
+            &user.workspace_id,
             EMAIL,
             &format!("{base}/hook")
         )
@@ -121,7 +118,7 @@ async fn no_path_reaches_a_server_on_loopback() {
     // each platform's own server, revoking at a Mastodon instance on disconnect.
     let bluesky = seed(
         &app,
-        &user.id,
+        &user.workspace_id,
         Platform::Bluesky,
         json!({ "pds_url": base }),
         true,
@@ -145,7 +142,7 @@ async fn no_path_reaches_a_server_on_loopback() {
         ),
         (Platform::Mastodon, json!({ "instance_url": base })),
     ] {
-        let id = seed(&app, &user.id, platform, metadata, false).await;
+        let id = seed(&app, &user.workspace_id, platform, metadata, false).await;
         let outcome = engine::keep_alive::health::check_account(&app.state, &app.record(&id).await)
             .await
             .unwrap();
@@ -157,13 +154,13 @@ async fn no_path_reaches_a_server_on_loopback() {
     }
     let mastodon = seed(
         &app,
-        &user.id,
+        &user.workspace_id,
         Platform::Mastodon,
         json!({ "instance_url": base }),
         false,
     )
     .await;
-    engine::connections::disconnect::disconnect(&app.state, &user.id, EMAIL, &mastodon)
+    engine::connections::disconnect::disconnect(&app.state, &app.member(EMAIL).await, &mastodon)
         .await
         .unwrap()
         .expect("disconnected");
@@ -171,10 +168,10 @@ async fn no_path_reaches_a_server_on_loopback() {
     // A webhook endpoint stored when private URLs were allowed, delivered to now they are not.
     let endpoint = engine::storage::db::new_id();
     sqlx::query(
-        "INSERT INTO webhook_endpoints (id, owner_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, 0)",
+        "INSERT INTO webhook_endpoints (id, workspace_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, 0)",
     )
     .bind(&endpoint)
-    .bind(&user.id)
+    .bind(&user.workspace_id)
     .bind(format!("{base}/hook"))
     .bind(app.state.secrets.seal(
         &SecretString::from("whsec_x".to_owned()),
@@ -183,7 +180,7 @@ async fn no_path_reaches_a_server_on_loopback() {
     .execute(app.state.db.pool())
     .await
     .unwrap();
-    engine::events::webhooks::send_test(&app.state.db, &user.id, &endpoint)
+    engine::events::webhooks::send_test(&app.state.db, &user.workspace_id, &endpoint)
         .await
         .unwrap();
     for delivery in engine::events::webhooks::due_deliveries(&app.state.db, Utc::now(), 10)
@@ -272,7 +269,7 @@ proptest! {
             assert!(is_private_refusal(connect::connect_credentials(&app.state, &user, listmonk, None).await), "{url} ({kind}) as a Listmonk");
             assert!(is_private_refusal(connect::start(&app.state, &user, Platform::Mastodon, None, Some(&url)).await), "{url} ({kind}) as an instance");
             assert!(matches!(
-                engine::events::webhooks::create_endpoint(&app.state, &user.id, EMAIL, &format!("{url}/hook")).await,
+                engine::events::webhooks::create_endpoint(&app.state, &user.workspace_id, EMAIL, &format!("{url}/hook")).await,
                 Err(engine::events::webhooks::EndpointError::Refused(UrlRefused::Private))
             ), "{url} ({kind}) as a webhook");
             let stored = engine::platforms::servers::http_for_stored_url(

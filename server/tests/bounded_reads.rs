@@ -22,7 +22,7 @@ const SLOW: &[(&str, &str)] = &[("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS)];
 /// signed-up person.
 async fn app_and_person(
     extra: &[(&str, &str)],
-) -> (TestApp, engine::identity::users::User, String) {
+) -> (TestApp, engine::connections::connect::Connector, String) {
     let mut settings = vec![
         ("PLUGBOARD_PROVIDER_TIMEOUT_MS", TIMEOUT_MS),
         ("PLUGBOARD_ALLOW_PRIVATE_URLS", "true"),
@@ -30,10 +30,7 @@ async fn app_and_person(
     settings.extend_from_slice(extra);
     let app = TestApp::with_settings(Backend::Sqlite, &settings).await;
     let cookie = app.sign_up(EMAIL).await;
-    let user = engine::identity::users::find_by_email(&app.state.db, EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.connector(EMAIL).await;
     (app, user, cookie)
 }
 
@@ -169,7 +166,7 @@ async fn a_telegram_avatar_that_never_ends_is_not_served() {
         next_refresh_at: None,
         ..new_account(Platform::Telegram)
     };
-    let id = app.insert_account(&user.id, account).await;
+    let id = app.insert_account(&user.workspace_id, account).await;
     let started = Instant::now();
     let avatar = app
         .get(&format!("/api/v1/accounts/{id}/avatar"), Some(&cookie))

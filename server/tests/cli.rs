@@ -85,7 +85,8 @@ fn create_a_user_then_change_their_plan() {
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Created ops@example.com on the free plan."));
+    assert!(text(&out.stdout)
+        .contains("Created ops@example.com, with a personal workspace on the free plan."));
 
     let again = plugboard(
         dir.path(),
@@ -141,12 +142,102 @@ fn create_a_user_then_change_their_plan() {
         "",
         &[],
     );
-    assert!(text(&nobody.stderr).contains("no user with email nobody@example.com"));
+    assert!(
+        text(&nobody.stderr).contains("No workspace is called that."),
+        "{}",
+        text(&nobody.stderr)
+    );
 
     let list = text(&plugboard(dir.path(), &["plan", "list"], "", &[]).stdout);
     assert!(
         list.contains("business") && list.contains("unlimited"),
         "{list}"
+    );
+}
+
+#[test]
+fn workspaces_are_created_listed_and_joined_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for email in ["ops@example.com", "colleague@example.com"] {
+        let out = plugboard(
+            dir.path(),
+            &["user", "create", email],
+            "violet tractor humming seaside\n",
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = plugboard(
+        dir.path(),
+        &["workspace", "create", "Acme", "--owner", "ops@example.com"],
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = plugboard(
+        dir.path(),
+        &[
+            "workspace",
+            "add",
+            "Acme",
+            "colleague@example.com",
+            "--role",
+            "member",
+        ],
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("as member"),
+        "{}",
+        text(&out.stdout)
+    );
+    let twice = plugboard(
+        dir.path(),
+        &[
+            "workspace",
+            "add",
+            "Acme",
+            "colleague@example.com",
+            "--role",
+            "viewer",
+        ],
+        "",
+        &[],
+    );
+    assert!(!twice.status.success());
+    assert!(text(&twice.stderr).contains("already in the workspace"));
+    let bad_role = plugboard(
+        dir.path(),
+        &[
+            "workspace",
+            "add",
+            "Acme",
+            "colleague@example.com",
+            "--role",
+            "boss",
+        ],
+        "",
+        &[],
+    );
+    assert!(text(&bad_role.stderr).contains("the roles are: owner, admin, member, viewer"));
+    let out = plugboard(dir.path(), &["plan", "set", "Acme", "business"], "", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let list = text(&plugboard(dir.path(), &["workspace", "list"], "", &[]).stdout);
+    let acme = list
+        .lines()
+        .find(|line| line.ends_with("Acme"))
+        .expect(&list);
+    assert!(acme.contains("business"), "{list}");
+    assert!(
+        acme.split_whitespace().nth(2) == Some("2"),
+        "two people: {list}"
+    );
+    assert!(
+        list.contains("colleague@example.com"),
+        "personal workspaces too: {list}"
     );
 }
 

@@ -554,7 +554,8 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
         .unwrap()
         .unwrap();
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    let record = engine::connections::accounts::find_owned(&mut conn, &user.id, &id)
+    let workspace = app.workspace_id("ada@example.com").await;
+    let record = engine::connections::accounts::find_owned(&mut conn, &workspace, &id)
         .await
         .unwrap()
         .unwrap();
@@ -576,7 +577,11 @@ async fn a_reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
         metadata: serde_json::json!({}),
         next_refresh_at: None,
     };
-    engine::connections::connect::store(&app.state, &user.id, &user.email, Some(&id), account)
+    let member = engine::identity::workspaces::member(&app.state.db, user, None)
+        .await
+        .unwrap();
+    let who = engine::connections::connect::Connector::from(&member);
+    engine::connections::connect::store(&app.state, &who, Some(&id), account)
         .await
         .unwrap();
     use secrecy::ExposeSecret;

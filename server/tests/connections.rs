@@ -118,7 +118,7 @@ on_both_databases! {
     async fn a_bigger_plan_lifts_the_limit(app) {
         let cookie = app.sign_up("ada@example.com").await;
         app.seed_demo_accounts("ada@example.com", 3).await;
-        engine::connections::plans::set_for_email(&app.state.db, "ada@example.com", "pro").await.unwrap();
+        engine::connections::plans::set_for_workspace(&app.state.db, &app.workspace_id("ada@example.com").await, "pro").await.unwrap();
         let plan = app.call("plan_summary", Some(&cookie)).await.json();
         assert_eq!(plan["plan_name"], "Pro");
         assert_eq!(plan["at_limit"], false);

@@ -156,7 +156,7 @@ mod scenarios {
         disconnect(&app, &cookie, id).await;
 
         let rows: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 OR owner_id = (SELECT id FROM users WHERE email = 'ada@example.com')",
+            "SELECT COUNT(*) FROM connected_accounts WHERE id = $1 OR workspace_id = (SELECT id FROM users WHERE email = 'ada@example.com')",
         )
         .bind(id)
         .fetch_one(app.state.db.pool())
@@ -447,6 +447,7 @@ async fn the_audit_trail_records_who_did_what() {
             ("api_key.created".into(), ada.clone()),
             ("account.connected".into(), ada.clone()),
             ("account.connected".into(), ada.clone()),
+            ("workspace.created".into(), ada.clone()),
         ]
     );
     let page = app.get("/dashboard/settings", Some(&cookie)).await;

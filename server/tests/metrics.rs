@@ -29,7 +29,7 @@ async fn metrics_count_refreshes_checks_and_deliveries() {
     engine::keep_alive::refresh::refresh_account(&app.state, &id, true)
         .await
         .unwrap();
-    engine::keep_alive::health::check_owner(&app.state, &app.user_id("ada@example.com").await)
+    engine::keep_alive::health::check_owner(&app.state, &app.workspace_id("ada@example.com").await)
         .await
         .unwrap();
 

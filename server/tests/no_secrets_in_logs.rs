@@ -33,9 +33,13 @@ async fn connecting_vending_and_disconnecting_log_no_secret() {
 
     let (app, _platforms) = TestApp::with_platforms(Backend::Sqlite).await;
     let cookie = app.sign_up("ada@example.com").await;
-    engine::connections::plans::set_for_email(&app.state.db, "ada@example.com", "business")
-        .await
-        .unwrap();
+    engine::connections::plans::set_for_workspace(
+        &app.state.db,
+        &app.workspace_id("ada@example.com").await,
+        "business",
+    )
+    .await
+    .unwrap();
     for platform in [
         Platform::X,
         Platform::Threads,

@@ -21,7 +21,7 @@ async fn two_processes_refresh_a_thousand_due_accounts_exactly_once() {
     const ACCOUNTS: usize = 1000;
     let (app, platforms) = TestApp::with_platforms(Backend::Postgres).await;
     app.sign_up("ada@example.com").await;
-    let owner = app.user_id("ada@example.com").await;
+    let owner = app.workspace_id("ada@example.com").await;
     // X rotates refresh tokens: a second refresh with the same one would be refused.
     sandbox::seed::seed_accounts(
         &app.state,
@@ -109,7 +109,7 @@ async fn a_process_killed_while_delivering_loses_no_event() {
         .collect();
     let app = TestApp::with_settings(Backend::Sqlite, &borrowed).await;
     app.sign_up("ada@example.com").await;
-    let owner = app.user_id("ada@example.com").await;
+    let owner = app.workspace_id("ada@example.com").await;
 
     let receiver = Receiver {
         hang: Arc::new(AtomicBool::new(true)),

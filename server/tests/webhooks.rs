@@ -89,7 +89,7 @@ async fn an_independent_receiver_verifies_every_event() {
     let (app, platforms) = TestApp::with_platforms(Backend::Sqlite).await;
     let cookie = app.sign_up("ada@example.com").await;
     let receiver = Receiver::start();
-    let owner = app.user_id("ada@example.com").await;
+    let owner = app.workspace_id("ada@example.com").await;
     // Loopback endpoints need PLUGBOARD_ALLOW_PRIVATE_URLS (or the sandbox); this app has neither.
     let refused =
         engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url).await;
@@ -106,7 +106,7 @@ async fn an_independent_receiver_verifies_every_event() {
         let cookie = app.sign_up("ada@example.com").await;
         (app, platforms, cookie)
     };
-    let owner = app.user_id("ada@example.com").await;
+    let owner = app.workspace_id("ada@example.com").await;
     let (endpoint_id, secret) =
         engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", &receiver.url)
             .await
@@ -178,7 +178,7 @@ async fn an_independent_receiver_verifies_every_event() {
 async fn failed_deliveries_are_retried_later_then_given_up() {
     let (app, _platforms) = TestApp::with_platforms_and(Backend::Postgres, ALLOW_LOOPBACK).await;
     app.sign_up("ada@example.com").await;
-    let owner = app.user_id("ada@example.com").await;
+    let owner = app.workspace_id("ada@example.com").await;
     // Nothing listens on this port.
     let (endpoint, _) = engine::events::webhooks::create_endpoint(
         &app.state,
@@ -251,7 +251,7 @@ on_both_databases! {
         let sealed: Vec<u8> = sqlx::query_scalar("SELECT secret_enc FROM webhook_endpoints").fetch_one(app.state.db.pool()).await.unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("whsec_"), "sealed at rest");
 
-        let id = engine::events::webhooks::list_endpoints(&app.state.db, &app.user_id("ada@example.com").await).await.unwrap()[0].id.clone();
+        let id = engine::events::webhooks::list_endpoints(&app.state.db, &app.workspace_id("ada@example.com").await).await.unwrap()[0].id.clone();
         let bob = app.sign_up("bob@example.com").await;
         let foreign = app.submit(PAGE, "remove_webhook_endpoint", &[("id", &id)], Some(&bob)).await;
         let page = app.get(foreign.location(), Some(&bob)).await;
@@ -269,7 +269,7 @@ on_both_databases! {
 
     async fn connect_events_are_written_with_the_change(app) {
         app.sign_up("ada@example.com").await;
-        let owner = app.user_id("ada@example.com").await;
+        let owner = app.workspace_id("ada@example.com").await;
         let (_, _) = engine::events::webhooks::create_endpoint(&app.state, &owner, "tests", "https://1.1.1.1/hook").await.unwrap();
         app.seed_demo_accounts("ada@example.com", 1).await;
         // Demo accounts are not connects; a real connect writes its event in its transaction.

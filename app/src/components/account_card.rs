@@ -9,6 +9,8 @@ pub fn AccountCard(
     account: ConnectedAccount,
     /// Why this instance cannot reconnect the platform right now (no credentials configured).
     reconnect_blocked: Option<String>,
+    /// Whether the viewer's role may connect and reconnect.
+    may_connect: bool,
 ) -> impl IntoView {
     let platform = account.platform;
     let title = account.title().to_owned();
@@ -17,6 +19,16 @@ pub fn AccountCard(
         view! { <span class="badge badge-premium" title="X Premium subscriber">"Premium"</span> }
     });
     let refreshed = account.refreshed_at.map(|at| domain::time_ago(at, now()));
+    let connected = match &account.connected_by {
+        Some(by) => format!(
+            "Connected by {by} {}",
+            domain::time_ago(account.connected_at, now())
+        ),
+        None => format!(
+            "Connected {}",
+            domain::time_ago(account.connected_at, now())
+        ),
+    };
     let reconnect_label = format!("Reconnect {title} on {platform}");
     let disconnect_label = format!("Disconnect {title} from {platform}");
     view! {
@@ -36,10 +48,12 @@ pub fn AccountCard(
                     {handle.map(|h| view! { <span class="account-handle">{h}</span> })}
                     {refreshed.map(|ago| view! { <span class="account-refreshed">{format!("Token refreshed {ago}")}</span> })}
                 </p>
+                <p class="account-connected hint">{connected}</p>
             </div>
             <StatusPill status=account.status/>
             <div class="account-actions">
-                {match reconnect_blocked {
+                {match reconnect_blocked.filter(|_| may_connect) {
+                    None if !may_connect => ().into_any(),
                     None => view! {
                         <ConnectControl
                             action=reconnect_action(platform, &account.id)
@@ -57,13 +71,15 @@ pub fn AccountCard(
                     }
                     .into_any(),
                 }}
-                <a
-                    class="button button-quiet"
-                    href=format!("/dashboard/connections/{}/disconnect", account.id)
-                    aria-label=disconnect_label
-                >
-                    "Disconnect"
-                </a>
+                {account.may_disconnect.then(|| view! {
+                    <a
+                        class="button button-quiet"
+                        href=format!("/dashboard/connections/{}/disconnect", account.id)
+                        aria-label=disconnect_label
+                    >
+                        "Disconnect"
+                    </a>
+                })}
             </div>
             <AccountHistory entries=account.history/>
         </li>

@@ -10,6 +10,7 @@ pub fn ConnectionsList(
     plan: PlanSummary,
     availability: Vec<PlatformAvailability>,
 ) -> impl IntoView {
+    let may_connect = crate::components::viewer_may(domain::Permission::Connect);
     let count = accounts.len();
     let usage_label = match plan.limits.total {
         Some(limit) => format!("{count} of {limit}"),
@@ -30,7 +31,7 @@ pub fn ConnectionsList(
                     .into_iter()
                     .map(|account| {
                         let reconnect_blocked = blocked(account.platform);
-                        view! { <AccountCard account reconnect_blocked/> }
+                        view! { <AccountCard account reconnect_blocked may_connect/> }
                     })
                     .collect_view()}
             </ul>
@@ -45,16 +46,18 @@ pub fn ConnectionsList(
             <section class="panel" aria-labelledby="accounts-heading">
                 <header class="panel-header">
                     <h2 id="accounts-heading">"Connected accounts"</h2>
-                    <span class="panel-count" title="Accounts used on your plan">{usage_label}</span>
+                    <span class="panel-count" title="Accounts used on the workspace's plan">{usage_label}</span>
                 </header>
                 {body}
             </section>
-            <section class="panel" id="connect" aria-labelledby="connect-heading">
-                <header class="panel-header">
-                    <h2 id="connect-heading">"Connect an account"</h2>
-                </header>
-                <ConnectButtons options/>
-            </section>
+            {may_connect.then(|| view! {
+                <section class="panel" id="connect" aria-labelledby="connect-heading">
+                    <header class="panel-header">
+                        <h2 id="connect-heading">"Connect an account"</h2>
+                    </header>
+                    <ConnectButtons options/>
+                </section>
+            })}
         </div>
     }
 }

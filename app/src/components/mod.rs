@@ -21,3 +21,17 @@ pub use empty_state::EmptyState;
 pub use limit_notice::LimitNotice;
 pub use oauth_error_handler::OAuthErrorHandler;
 pub use status_pill::{expires_in_text, LiveStatuses, StatusPill, LIVE_STATUSES_PATH};
+
+/// Whether the person viewing the page may use `permission` in their current workspace: the
+/// page shows only the buttons they can use (the server checks again on every request).
+pub(crate) fn viewer_may(permission: domain::Permission) -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server_context::viewer_may(permission)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = permission;
+        false
+    }
+}

@@ -22,7 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
         <DashboardLayout section=Section::Settings>
             <div class="page-heading">
                 <h1>"Settings"</h1>
-                <p>"API keys for your publishing tools, and a record of every change to your connections."</p>
+                <p>"API keys for your publishing tools, and a record of every change in this workspace."</p>
             </div>
             {note.map(|text| view! { <p class="notice" role="status">{text}</p> })}
             {move || revoke_error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
@@ -52,7 +52,9 @@ fn SettingsDetails(
                 <p class="hint">"Send it as " <code>"Authorization: Bearer <key>"</code> " to " <a href="/api/v1/openapi.json">"the integration API"</a> "."</p>
             </div>
         })}
-        <ApiKeys keys=overview.api_keys create revoke/>
+        {crate::components::viewer_may(domain::Permission::UseApiKeys).then(|| view! {
+            <ApiKeys keys=overview.api_keys create revoke/>
+        })}
         <ActivityLog entries=overview.audit/>
     }
 }
@@ -116,7 +118,7 @@ fn ApiKeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoVi
         <li class="endpoint" data-key-id=key.id.clone()>
             <div>
                 <p class="endpoint-url"><strong>{key.name.clone()}</strong> " " <code>{format!("{}…", key.prefix)}</code></p>
-                <p class="hint">{format!("Created {}, {used}", when(key.created_at))}</p>
+                <p class="hint">{format!("Acts as {}. Created {}, {used}", key.created_by, when(key.created_at))}</p>
             </div>
             <ActionForm action=revoke>
                 <input type="hidden" name="id" value=id/>

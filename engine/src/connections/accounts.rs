@@ -16,7 +16,9 @@ use sqlx::{AnyConnection, FromRow, Row};
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AccountRecord {
     pub id: String,
-    pub owner_id: String,
+    pub workspace_id: String,
+    /// The person who connected it (a user id); `None` once they are deleted.
+    pub connected_by: Option<String>,
     #[sqlx(try_from = "String")]
     pub platform: Platform,
     pub platform_account_id: String,
@@ -49,7 +51,7 @@ pub struct AccountRecord {
 }
 
 const RECORD_COLUMNS: &str =
-    "id, owner_id, platform, platform_account_id, username, display_name, \
+    "id, workspace_id, connected_by, platform, platform_account_id, username, display_name, \
     profile_image_url, token_expires_at, token_status, is_x_premium, metadata, \
     created_at, updated_at, last_refreshed_at, token_version, refresh_failures, next_refresh_at";
 
@@ -60,7 +62,8 @@ impl AccountRecord {
         let now = Utc::now();
         AccountRecord {
             id: "a1".into(),
-            owner_id: "u1".into(),
+            workspace_id: "u1".into(),
+            connected_by: None,
             platform,
             platform_account_id: "p1".into(),
             username: "ada".into(),
@@ -112,6 +115,9 @@ impl AccountRecord {
             // Only a profile that states a subscription (X's) ever sets it.
             is_x_premium: self.is_x_premium,
             refreshed_at: self.last_refreshed_at,
+            connected_at: self.created_at,
+            connected_by: None,
+            may_disconnect: false,
             history: Vec::new(),
         };
         adapter(self.platform).shown(self.known(), &mut shown);
@@ -119,15 +125,15 @@ impl AccountRecord {
     }
 }
 
-/// The owner's accounts, grouped by platform, oldest first within a platform.
-pub async fn list_owned(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
+/// The workspace's accounts, grouped by platform, oldest first within a platform.
+pub async fn list_owned(db: &Db, workspace_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM connected_accounts
-         WHERE owner_id = $1
+         WHERE workspace_id = $1
          ORDER BY platform, created_at, id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner_id)
+        .bind(workspace_id)
         .fetch_all(db.pool())
         .await?;
     let mut records = Vec::with_capacity(rows.len());
@@ -145,10 +151,10 @@ pub async fn list_owned(db: &Db, owner_id: &str) -> Result<Vec<AccountRecord>, s
 
 /// How many accounts the owner has, per platform. Takes a connection so that it can run
 /// inside the transaction that adds an account.
-pub async fn usage(conn: &mut AnyConnection, owner_id: &str) -> Result<Usage, sqlx::Error> {
+pub async fn usage(conn: &mut AnyConnection, workspace_id: &str) -> Result<Usage, sqlx::Error> {
     let slugs: Vec<String> =
-        sqlx::query_scalar("SELECT platform FROM connected_accounts WHERE owner_id = $1")
-            .bind(owner_id)
+        sqlx::query_scalar("SELECT platform FROM connected_accounts WHERE workspace_id = $1")
+            .bind(workspace_id)
             .fetch_all(conn)
             .await?;
     let platforms = slugs
@@ -162,17 +168,17 @@ pub async fn usage(conn: &mut AnyConnection, owner_id: &str) -> Result<Usage, sq
 /// Makes an owner's tokens expire now (a development aid): refreshable ones become due at once.
 pub async fn expire_now(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     platform: Option<Platform>,
 ) -> Result<u64, sqlx::Error> {
     let now = to_millis(Utc::now());
     let done = sqlx::query(
         "UPDATE connected_accounts SET token_expires_at = $1,
              next_refresh_at = CASE WHEN next_refresh_at IS NULL THEN NULL ELSE $1 END
-         WHERE owner_id = $2 AND ($3 IS NULL OR platform = $3)",
+         WHERE workspace_id = $2 AND ($3 IS NULL OR platform = $3)",
     )
     .bind(now)
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(platform.map(Platform::slug))
     .execute(db.pool())
     .await?;
@@ -260,20 +266,22 @@ fn seal(
 pub async fn insert(
     conn: &mut AnyConnection,
     secrets: &SecretBox,
-    owner_id: &str,
+    workspace_id: &str,
+    connected_by: Option<&str>,
     account: NewAccount,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
     let now = to_millis(Utc::now());
     sqlx::query(
-        "INSERT INTO connected_accounts (id, owner_id, platform, platform_account_id, username,
+        "INSERT INTO connected_accounts (id, workspace_id, platform, platform_account_id, username,
              display_name, profile_image_url, token_expires_at, token_status,
              is_x_premium, access_token_enc, refresh_token_enc, refresh_token_expires_at,
-             secrets_enc, granted_scopes, metadata, next_refresh_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+             secrets_enc, granted_scopes, metadata, next_refresh_at, created_at, updated_at,
+             connected_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)",
     )
     .bind(&id)
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(account.platform.slug())
     .bind(&account.platform_account_id)
     .bind(&account.username)
@@ -290,6 +298,7 @@ pub async fn insert(
     .bind(account.metadata.to_string())
     .bind(account.next_refresh_at.map(to_millis))
     .bind(now)
+    .bind(connected_by)
     .execute(conn)
     .await?;
     Ok(id)
@@ -361,16 +370,16 @@ async fn one_record(
 /// The owner's row for this platform account, if they have one (identity: owner, platform, id).
 pub async fn find_by_identity(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     platform: Platform,
     platform_account_id: &str,
 ) -> Result<Option<AccountRecord>, sqlx::Error> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM connected_accounts
-         WHERE owner_id = $1 AND platform = $2 AND platform_account_id = $3"
+         WHERE workspace_id = $1 AND platform = $2 AND platform_account_id = $3"
     );
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner_id)
+        .bind(workspace_id)
         .bind(platform.slug())
         .bind(platform_account_id);
     one_record(conn, query).await
@@ -389,14 +398,15 @@ pub async fn find_by_id(
 /// One of the owner's accounts by id; `None` for another owner's (never a hint that it exists).
 pub async fn find_owned(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     id: &str,
 ) -> Result<Option<AccountRecord>, sqlx::Error> {
-    let sql =
-        format!("SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1 AND owner_id = $2");
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM connected_accounts WHERE id = $1 AND workspace_id = $2"
+    );
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(owner_id);
+        .bind(workspace_id);
     one_record(conn, query).await
 }
 

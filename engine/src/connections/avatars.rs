@@ -19,11 +19,11 @@ pub enum AvatarError {
 /// its platform's pictures are linked directly, or it has no picture.
 pub async fn proxied_avatar(
     app: &AppState,
-    owner_id: &str,
+    workspace_id: &str,
     account_id: &str,
 ) -> Result<Option<(String, Vec<u8>)>, AvatarError> {
     let mut conn = app.db.pool().acquire().await?;
-    let Some(account) = accounts::find_owned(&mut conn, owner_id, account_id).await? else {
+    let Some(account) = accounts::find_owned(&mut conn, workspace_id, account_id).await? else {
         return Ok(None);
     };
     let adapter = adapter(account.platform);

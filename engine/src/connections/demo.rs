@@ -82,7 +82,7 @@ const SHOWCASE: [Showcase; 6] = [
 pub async fn seed(
     db: &Db,
     secrets: &SecretBox,
-    owner_id: &str,
+    workspace_id: &str,
     count: usize,
 ) -> Result<Vec<String>, sqlx::Error> {
     let now = Utc::now();
@@ -133,7 +133,7 @@ pub async fn seed(
                 }
             }
         };
-        ids.push(accounts::insert(&mut conn, secrets, owner_id, account).await?);
+        ids.push(accounts::insert(&mut conn, secrets, workspace_id, None, account).await?);
     }
     Ok(ids)
 }

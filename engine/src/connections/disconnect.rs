@@ -6,6 +6,7 @@
 use crate::connections::accounts::{self, AccountRecord};
 use crate::events::audit;
 use crate::events::webhooks;
+use crate::identity::workspaces::Member;
 use crate::platforms::adapters::adapter;
 use crate::platforms::adapters::Kept;
 use crate::platforms::catalog::ProviderSettings;
@@ -44,16 +45,30 @@ fn revocable(record: &AccountRecord, settings: &ProviderSettings) -> bool {
     settings.revoke_url.is_some() && !record.is_demo()
 }
 
-/// What disconnecting would do, for the confirmation page. `None` if the account is not the owner's.
+#[derive(Debug, thiserror::Error)]
+pub enum DisconnectError {
+    /// A member asked about an account someone else connected.
+    #[error("the role does not allow disconnecting this account")]
+    NotAllowed,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// What disconnecting would do, for the confirmation page. `None` if the account is not the
+/// workspace's.
 pub async fn preview(
     app: &AppState,
-    owner_id: &str,
+    actor: &Member,
     account_id: &str,
-) -> Result<Option<DisconnectPreview>, sqlx::Error> {
+) -> Result<Option<DisconnectPreview>, DisconnectError> {
     let mut conn = app.db.pool().acquire().await?;
-    let Some(record) = accounts::find_owned(&mut conn, owner_id, account_id).await? else {
+    let Some(record) = accounts::find_owned(&mut conn, actor.workspace_id(), account_id).await?
+    else {
         return Ok(None);
     };
+    if !actor.may_disconnect(record.connected_by.as_deref()) {
+        return Err(DisconnectError::NotAllowed);
+    }
     let (cancelled, continuing) = posts::disconnect_effect(&mut conn, account_id).await?;
     let settings = app.config.providers.get(record.platform);
     Ok(Some(DisconnectPreview {
@@ -65,24 +80,27 @@ pub async fn preview(
     }))
 }
 
-/// Disconnects one of the owner's accounts. `None` if it is not theirs (or already gone, as after
-/// a second click).
+/// Disconnects one of the workspace's accounts, if the actor's role allows it. `None` if it is
+/// not the workspace's (or already gone, as after a second click).
 pub async fn disconnect(
     app: &AppState,
-    owner_id: &str,
-    actor: &str,
+    actor: &Member,
     account_id: &str,
-) -> Result<Option<Disconnected>, sqlx::Error> {
+) -> Result<Option<Disconnected>, DisconnectError> {
+    let workspace_id = actor.workspace_id();
     let mut tx = app.db.begin_write().await?;
-    let Some(record) = accounts::find_owned(&mut tx, owner_id, account_id).await? else {
+    let Some(record) = accounts::find_owned(&mut tx, workspace_id, account_id).await? else {
         return Ok(None);
     };
+    if !actor.may_disconnect(record.connected_by.as_deref()) {
+        return Err(DisconnectError::NotAllowed);
+    }
     let [access, refresh, _] =
         accounts::open_all_secrets(&mut tx, &app.secrets, account_id).await?;
     let (cancelled, continuing) = posts::remove_account(&mut tx, account_id).await?;
-    sqlx::query("DELETE FROM connected_accounts WHERE id = $1 AND owner_id = $2")
+    sqlx::query("DELETE FROM connected_accounts WHERE id = $1 AND workspace_id = $2")
         .bind(account_id)
-        .bind(owner_id)
+        .bind(workspace_id)
         .execute(&mut *tx)
         .await?;
     let data = json!({
@@ -96,7 +114,7 @@ pub async fn disconnect(
     });
     webhooks::record_event(
         &mut tx,
-        owner_id,
+        workspace_id,
         WebhookEvent::AccountDisconnected,
         data,
         None,
@@ -109,8 +127,8 @@ pub async fn disconnect(
     };
     audit::record(
         &mut tx,
-        owner_id,
-        actor,
+        workspace_id,
+        &actor.user.email,
         AuditAction::AccountDisconnected,
         subject,
     )

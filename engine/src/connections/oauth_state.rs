@@ -1,4 +1,5 @@
-//! OAuth `state`: random, single-use, short-lived, bound to the signed-in user and the platform,
+//! OAuth `state`: random, single-use, short-lived, bound to the person who started the connect,
+//! the workspace it is for and the platform,
 //! stored server-side (only its hash) with the PKCE verifier sealed beside it.
 
 use crate::storage::crypto::SecretBox;
@@ -41,11 +42,13 @@ fn verifier_context(state_hash: &str) -> String {
     format!("oauth_states:{state_hash}:code_verifier")
 }
 
-/// Issues a new state for `owner` and returns its value (to put in the authorize URL).
+/// Issues a new state for a person connecting into a workspace and returns its value (to put in
+/// the authorize URL).
 pub async fn issue(
     db: &Db,
     secrets: &SecretBox,
-    owner_id: &str,
+    workspace_id: &str,
+    started_by: &str,
     pending: &PendingConnect,
     now: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
@@ -56,12 +59,13 @@ pub async fn issue(
         .as_ref()
         .map(|v| secrets.seal(v, &verifier_context(&state_hash)));
     sqlx::query(
-        "INSERT INTO oauth_states (state_hash, owner_id, platform, reconnect_account_id, instance_url,
-             code_verifier_enc, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO oauth_states (state_hash, workspace_id, started_by, platform, reconnect_account_id,
+             instance_url, code_verifier_enc, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&state_hash)
-    .bind(owner_id)
+    .bind(workspace_id)
+    .bind(started_by)
     .bind(pending.platform.slug())
     .bind(&pending.reconnect_account_id)
     .bind(&pending.instance_url)
@@ -78,7 +82,8 @@ pub async fn consume(
     db: &Db,
     secrets: &SecretBox,
     state: Option<&str>,
-    owner_id: &str,
+    workspace_id: &str,
+    started_by: &str,
     platform: Platform,
     now: DateTime<Utc>,
 ) -> Result<Result<PendingConnect, StateProblem>, sqlx::Error> {
@@ -88,12 +93,14 @@ pub async fn consume(
     let state_hash = hash(state);
     let claimed: Option<Claimed> = sqlx::query_as(
         "UPDATE oauth_states SET consumed_at = $1
-         WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND owner_id = $3 AND platform = $4
+         WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND workspace_id = $3
+           AND started_by = $4 AND platform = $5
          RETURNING reconnect_account_id, instance_url, code_verifier_enc",
     )
     .bind(to_millis(now))
     .bind(&state_hash)
-    .bind(owner_id)
+    .bind(workspace_id)
+    .bind(started_by)
     .bind(platform.slug())
     .fetch_optional(db.pool())
     .await?;
@@ -114,13 +121,14 @@ pub async fn consume(
     }
     // Not claimable: find out why, for a precise message.
     let unclaimable: Option<Unclaimable> = sqlx::query_as(
-        "SELECT owner_id, platform, consumed_at, expires_at FROM oauth_states WHERE state_hash = $1",
+        "SELECT workspace_id, started_by, platform, consumed_at, expires_at FROM oauth_states
+         WHERE state_hash = $1",
     )
     .bind(&state_hash)
     .fetch_optional(db.pool())
     .await?;
     Ok(Err(unclaimable.map_or(StateProblem::Unknown, |row| {
-        row.problem(owner_id, platform, now)
+        row.problem(workspace_id, started_by, platform, now)
     })))
 }
 
@@ -135,7 +143,8 @@ struct Claimed {
 /// A state that could not be claimed, read again to say why.
 #[derive(sqlx::FromRow)]
 struct Unclaimable {
-    owner_id: String,
+    workspace_id: String,
+    started_by: Option<String>,
     platform: String,
     #[sqlx(try_from = "MaybeMillis")]
     consumed_at: Option<DateTime<Utc>>,
@@ -144,10 +153,18 @@ struct Unclaimable {
 }
 
 impl Unclaimable {
-    fn problem(&self, owner_id: &str, platform: Platform, now: DateTime<Utc>) -> StateProblem {
+    fn problem(
+        &self,
+        workspace_id: &str,
+        started_by: &str,
+        platform: Platform,
+        now: DateTime<Utc>,
+    ) -> StateProblem {
         if self.platform != platform.slug() {
             StateProblem::Unknown
-        } else if self.owner_id != owner_id {
+        } else if self.workspace_id != workspace_id
+            || self.started_by.as_deref() != Some(started_by)
+        {
             StateProblem::Foreign
         } else if self.consumed_at.is_some() {
             StateProblem::Used
@@ -195,12 +212,13 @@ mod tests {
     fn an_unclaimable_state_says_why() {
         let now = Utc::now();
         let row = |platform: &str, owner: &str, consumed: bool, expires_in: i64| Unclaimable {
-            owner_id: owner.into(),
+            workspace_id: "acme".into(),
+            started_by: Some(owner.into()),
             platform: platform.into(),
             consumed_at: consumed.then_some(now),
             expires_at: now + Duration::seconds(expires_in),
         };
-        let problem = |row: Unclaimable| row.problem("ada", Platform::X, now);
+        let problem = |row: Unclaimable| row.problem("acme", "ada", Platform::X, now);
         assert_eq!(
             problem(row("reddit", "ada", false, 60)),
             StateProblem::Unknown
@@ -209,6 +227,9 @@ mod tests {
             problem(row("x", "mallory", false, 60)),
             StateProblem::Foreign
         );
+        let mut other_workspace = row("x", "ada", false, 60);
+        other_workspace.workspace_id = "elsewhere".into();
+        assert_eq!(problem(other_workspace), StateProblem::Foreign);
         assert_eq!(problem(row("x", "ada", true, 60)), StateProblem::Used);
         assert_eq!(problem(row("x", "ada", false, 0)), StateProblem::Expired);
     }

@@ -1,7 +1,7 @@
 //! Plans and their limits, stored in the database so an operator can change them with SQL.
 
 use crate::connections::accounts;
-use crate::identity::users::{self, normalize_email};
+use crate::identity::workspaces::{self, WorkspaceError};
 use crate::storage::db::{to_millis, Db};
 use domain::{at_total_limit, PlanLimits, PlanOffer, PlanSummary, Platform};
 use sqlx::AnyConnection;
@@ -98,12 +98,12 @@ async fn platform_limits(
 /// The owner's plan with current usage, for the "at limit" notice and the billing page.
 pub async fn summary_for(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     plan_id: &str,
 ) -> Result<PlanSummary, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
     let (plan_name, limits) = limits_of(&mut conn, plan_id).await?;
-    let usage = accounts::usage(&mut conn, owner_id).await?;
+    let usage = accounts::usage(&mut conn, workspace_id).await?;
     Ok(PlanSummary {
         plan_id: plan_id.to_owned(),
         plan_name,
@@ -115,15 +115,20 @@ pub async fn summary_for(
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetPlanError {
-    #[error("no user with email {0}")]
-    UnknownUser(String),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
     #[error("no plan `{plan}`; the plans are: {}", known.join(", "))]
     UnknownPlan { plan: String, known: Vec<String> },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
 
-pub async fn set_for_email(db: &Db, email: &str, plan_id: &str) -> Result<(), SetPlanError> {
+/// Puts a workspace (its id, or its name when only one has it) on a plan.
+pub async fn set_for_workspace(
+    db: &Db,
+    workspace: &str,
+    plan_id: &str,
+) -> Result<(), SetPlanError> {
     let plans = list(db).await?;
     if !plans.iter().any(|plan| plan.id == plan_id) {
         return Err(SetPlanError::UnknownPlan {
@@ -131,14 +136,11 @@ pub async fn set_for_email(db: &Db, email: &str, plan_id: &str) -> Result<(), Se
             known: plans.into_iter().map(|plan| plan.id).collect(),
         });
     }
-    let email = normalize_email(email).map_err(|_| SetPlanError::UnknownUser(email.to_owned()))?;
-    let user = users::find_by_email(db, &email)
-        .await?
-        .ok_or_else(|| SetPlanError::UnknownUser(email.clone()))?;
-    sqlx::query("UPDATE users SET plan_id = $1, updated_at = $2 WHERE id = $3")
+    let workspace_id = workspaces::resolve(db, workspace).await?;
+    sqlx::query("UPDATE workspaces SET plan_id = $1, updated_at = $2 WHERE id = $3")
         .bind(plan_id)
         .bind(to_millis(chrono::Utc::now()))
-        .bind(&user.id)
+        .bind(&workspace_id)
         .execute(db.pool())
         .await?;
     Ok(())

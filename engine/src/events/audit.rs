@@ -18,17 +18,17 @@ pub struct Subject<'a> {
 
 pub async fn record(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     actor: &str,
     action: AuditAction,
     subject: Subject<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_events (id, owner_id, actor, action, account_id, platform, detail, created_at)
+        "INSERT INTO audit_events (id, workspace_id, actor, action, account_id, platform, detail, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(new_id())
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(actor)
     .bind(action.as_str())
     .bind(subject.account_id)
@@ -60,14 +60,14 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
 /// The owner's whole trail, newest first (at most `limit`).
 pub async fn for_owner(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT action, actor, account_id, platform, detail, created_at FROM audit_events
-         WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+         WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
@@ -77,14 +77,14 @@ pub async fn for_owner(
 /// The last few entries of each of the owner's accounts, newest first.
 pub async fn recent_by_account(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     per_account: usize,
 ) -> Result<std::collections::HashMap<String, Vec<AuditEntry>>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT action, actor, account_id, platform, detail, created_at FROM audit_events
-         WHERE owner_id = $1 AND account_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 2000",
+         WHERE workspace_id = $1 AND account_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 2000",
     )
-    .bind(owner_id)
+    .bind(workspace_id)
     .fetch_all(db.pool())
     .await?;
     let mut by_account: std::collections::HashMap<String, Vec<AuditEntry>> =

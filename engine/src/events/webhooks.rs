@@ -56,7 +56,7 @@ fn secret_context(endpoint_id: &str) -> String {
 /// Writes an event and its deliveries on the caller's connection, inside the caller's transaction.
 pub async fn record_event(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     kind: WebhookEvent,
     data: Value,
     only_endpoint: Option<&str>,
@@ -69,17 +69,17 @@ pub async fn record_event(
         "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "data": data,
     });
-    sqlx::query("INSERT INTO outbox_events (id, owner_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO outbox_events (id, workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
-        .bind(owner_id)
+        .bind(workspace_id)
         .bind(kind.as_str())
         .bind(payload.to_string())
         .bind(to_millis(now))
         .execute(&mut *conn)
         .await?;
     let endpoints: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE owner_id = $1")
-            .bind(owner_id)
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE workspace_id = $1")
+            .bind(workspace_id)
             .fetch_all(&mut *conn)
             .await?;
     for endpoint in endpoints
@@ -87,13 +87,13 @@ pub async fn record_event(
         .filter(|e| only_endpoint.is_none_or(|only| only == e.as_str()))
     {
         sqlx::query(
-            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, owner_id, next_attempt_at, created_at)
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, workspace_id, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(new_id())
         .bind(&id)
         .bind(endpoint)
-        .bind(owner_id)
+        .bind(workspace_id)
         .bind(to_millis(now))
         .execute(&mut *conn)
         .await?;
@@ -142,15 +142,15 @@ fn private_allowed(app: &AppState) -> bool {
 /// Adds an endpoint and returns it with its signing secret, which is shown this once.
 pub async fn create_endpoint(
     app: &AppState,
-    owner_id: &str,
+    workspace_id: &str,
     actor: &str,
     url: &str,
 ) -> Result<(String, SecretString), EndpointError> {
     let url = check_endpoint_url(url)?;
     address_guard::resolve(&url, private_allowed(app)).await?;
     let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE owner_id = $1")
-            .bind(owner_id)
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE workspace_id = $1")
+            .bind(workspace_id)
             .fetch_one(app.db.pool())
             .await?;
     if count >= MAX_ENDPOINTS_PER_OWNER {
@@ -162,9 +162,9 @@ pub async fn create_endpoint(
         URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
     ));
     let mut tx = app.db.begin_write().await?;
-    sqlx::query("INSERT INTO webhook_endpoints (id, owner_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO webhook_endpoints (id, workspace_id, url, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
-        .bind(owner_id)
+        .bind(workspace_id)
         .bind(url.as_str())
         .bind(app.secrets.seal(&secret, &secret_context(&id)))
         .bind(to_millis(Utc::now()))
@@ -175,8 +175,14 @@ pub async fn create_endpoint(
         platform: None,
         detail: Some(url.as_str()),
     };
-    crate::events::audit::record(&mut tx, owner_id, actor, AuditAction::WebhookAdded, subject)
-        .await?;
+    crate::events::audit::record(
+        &mut tx,
+        workspace_id,
+        actor,
+        AuditAction::WebhookAdded,
+        subject,
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -184,16 +190,16 @@ pub async fn create_endpoint(
 /// Removes one of the owner's endpoints (and its pending deliveries). `false` if not theirs.
 pub async fn delete_endpoint(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     actor: &str,
     id: &str,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let url: Option<String> = sqlx::query_scalar(
-        "DELETE FROM webhook_endpoints WHERE id = $1 AND owner_id = $2 RETURNING url",
+        "DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 RETURNING url",
     )
     .bind(id)
-    .bind(owner_id)
+    .bind(workspace_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(url) = url else {
@@ -206,7 +212,7 @@ pub async fn delete_endpoint(
     };
     crate::events::audit::record(
         &mut tx,
-        owner_id,
+        workspace_id,
         actor,
         AuditAction::WebhookRemoved,
         subject,
@@ -217,12 +223,16 @@ pub async fn delete_endpoint(
 }
 
 /// Queues a `webhook.test` event for one of the owner's endpoints. `false` if not theirs.
-pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn send_test(
+    db: &Db,
+    workspace_id: &str,
+    endpoint_id: &str,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let exists: Option<String> =
-        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE id = $1 AND owner_id = $2")
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2")
             .bind(endpoint_id)
-            .bind(owner_id)
+            .bind(workspace_id)
             .fetch_optional(&mut *tx)
             .await?;
     if exists.is_none() {
@@ -230,7 +240,7 @@ pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<boo
     }
     record_event(
         &mut tx,
-        owner_id,
+        workspace_id,
         WebhookEvent::WebhookTest,
         json!({"message": "This is a test event from Plugboard."}),
         Some(endpoint_id),
@@ -240,16 +250,19 @@ pub async fn send_test(db: &Db, owner_id: &str, endpoint_id: &str) -> Result<boo
     Ok(true)
 }
 
-pub async fn list_endpoints(db: &Db, owner_id: &str) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
-    sqlx::query_as("SELECT id, url, created_at FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id")
-        .bind(owner_id)
+pub async fn list_endpoints(
+    db: &Db,
+    workspace_id: &str,
+) -> Result<Vec<WebhookEndpoint>, sqlx::Error> {
+    sqlx::query_as("SELECT id, url, created_at FROM webhook_endpoints WHERE workspace_id = $1 ORDER BY created_at, id")
+        .bind(workspace_id)
         .fetch_all(db.pool())
         .await
 }
 
 pub async fn recent_deliveries(
     db: &Db,
-    owner_id: &str,
+    workspace_id: &str,
     limit: i64,
 ) -> Result<Vec<WebhookDelivery>, sqlx::Error> {
     sqlx::query_as(
@@ -258,11 +271,11 @@ pub async fn recent_deliveries(
          FROM webhook_deliveries d
          JOIN outbox_events e ON e.id = d.event_id
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
-         WHERE d.owner_id = $1
+         WHERE d.workspace_id = $1
          ORDER BY d.created_at DESC, d.id DESC
          LIMIT $2",
     )
-    .bind(owner_id)
+    .bind(workspace_id)
     .bind(limit)
     .fetch_all(db.pool())
     .await

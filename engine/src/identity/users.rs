@@ -1,26 +1,20 @@
-//! People who sign in: sign-up, sign-in (throttled) and plan assignment.
+//! People who sign in: sign-up (with a personal workspace) and sign-in (throttled).
 
 use crate::identity::password::{self, WeakPassword};
 use crate::identity::sign_in_throttle::{self, Verdict};
+use crate::identity::workspaces;
 use crate::storage::db::{is_unique_violation, new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use domain::columns::Millis;
 use sqlx::{FromRow, Row};
 
-pub const DEFAULT_PLAN: &str = "free";
-
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub id: String,
     pub email: String,
-    pub plan_id: String,
     #[sqlx(try_from = "Millis")]
     pub created_at: DateTime<Utc>,
 }
-
-/// The signed-in user, put into each request's extensions by the session middleware.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentUser(pub User);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Enter an email address like name@example.com.")]
@@ -59,6 +53,7 @@ pub enum SignUpError {
     Database(#[from] sqlx::Error),
 }
 
+/// Signs a person up, with a personal workspace they own.
 pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<User, SignUpError> {
     let email = normalize_email(email)?;
     password::check_strength_blocking(password.to_owned(), email.clone()).await?;
@@ -70,22 +65,25 @@ pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<User, SignU
     let user = User {
         id: new_id(),
         email,
-        plan_id: DEFAULT_PLAN.to_owned(),
         created_at: now,
     };
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, plan_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4)",
     )
     .bind(&user.id)
     .bind(&user.email)
     .bind(&password_hash)
-    .bind(&user.plan_id)
     .bind(to_millis(now))
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => Ok(user),
+        Ok(_) => {
+            workspaces::create_in(&mut tx, &user.email, &user).await?;
+            tx.commit().await?;
+            Ok(user)
+        }
         // Two sign-ups with one email at the same moment: the second one loses cleanly.
         Err(err) if is_unique_violation(&err) => Err(SignUpError::EmailTaken),
         Err(err) => Err(err.into()),
@@ -121,12 +119,11 @@ pub async fn sign_in(
     {
         return Err(SignInError::Throttled { retry_after });
     }
-    let row = sqlx::query(
-        "SELECT id, email, plan_id, created_at, password_hash FROM users WHERE email = $1",
-    )
-    .bind(&email)
-    .fetch_optional(db.pool())
-    .await?;
+    let row =
+        sqlx::query("SELECT id, email, created_at, password_hash FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(db.pool())
+            .await?;
     let (user, stored_hash) = match &row {
         Some(row) => (
             Some(User::from_row(row)?),
@@ -148,7 +145,7 @@ pub async fn sign_in(
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>, sqlx::Error> {
     find_one(
         db,
-        "SELECT id, email, plan_id, created_at FROM users WHERE id = $1",
+        "SELECT id, email, created_at FROM users WHERE id = $1",
         id,
     )
     .await
@@ -157,10 +154,26 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>, sqlx::Error> 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
     find_one(
         db,
-        "SELECT id, email, plan_id, created_at FROM users WHERE email = $1",
+        "SELECT id, email, created_at FROM users WHERE email = $1",
         email,
     )
     .await
+}
+
+/// The emails of these people, by id (for naming who did something).
+pub async fn emails_of<'a>(
+    db: &Db,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let mut emails = std::collections::HashMap::new();
+    for id in ids {
+        if !emails.contains_key(id) {
+            if let Some(user) = find_by_id(db, id).await? {
+                emails.insert(user.id, user.email);
+            }
+        }
+    }
+    Ok(emails)
 }
 
 async fn find_one(db: &Db, sql: &'static str, key: &str) -> Result<Option<User>, sqlx::Error> {

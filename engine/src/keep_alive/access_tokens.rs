@@ -64,10 +64,10 @@ fn expired_answer(record: &AccountRecord, now: DateTime<Utc>) -> AccessTokenErro
 /// One of the owner's accounts' access token, refreshed first if it is about to expire.
 pub async fn fresh(
     app: &AppState,
-    owner_id: &str,
+    workspace_id: &str,
     account_id: &str,
 ) -> Result<AccessToken, AccessTokenError> {
-    let record = owned(app, owner_id, account_id).await?;
+    let record = owned(app, workspace_id, account_id).await?;
     if needs_refresh(record.token_expires_at, Utc::now())
         && catalog::platform_refreshes(record.platform)
     {
@@ -78,7 +78,7 @@ pub async fn fresh(
         }
     }
     // Whoever refreshed (this call, the worker, another process), the row now says how it went.
-    let record = owned(app, owner_id, account_id).await?;
+    let record = owned(app, workspace_id, account_id).await?;
     let now = Utc::now();
     if record.token_expires_at.is_some_and(|at| at <= now) {
         return Err(expired_answer(&record, now));
@@ -104,11 +104,11 @@ pub async fn fresh(
 /// The owner's account, if it can hand out a token at all.
 async fn owned(
     app: &AppState,
-    owner_id: &str,
+    workspace_id: &str,
     account_id: &str,
 ) -> Result<AccountRecord, AccessTokenError> {
     let mut conn = app.db.pool().acquire().await?;
-    let record = accounts::find_owned(&mut conn, owner_id, account_id)
+    let record = accounts::find_owned(&mut conn, workspace_id, account_id)
         .await?
         .ok_or(AccessTokenError::NotFound)?;
     if record.token_status == StoredTokenStatus::NeedsReconnect {

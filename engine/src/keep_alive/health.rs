@@ -58,24 +58,24 @@ impl HealthOutcome {
 
 /// Starts checking the owner's accounts in the background, unless a check is already running
 /// or the process is shutting down.
-pub fn start(app: &AppState, owner_id: &str) {
-    let Some(checking) = app.health.begin(owner_id) else {
+pub fn start(app: &AppState, workspace_id: &str) {
+    let Some(checking) = app.health.begin(workspace_id) else {
         return;
     };
     let app = app.clone();
     // Tracked: a shutdown lets the check finish and store what it learns.
     app.lifecycle.clone().spawn("health_check", async move {
         let checking = checking;
-        if let Err(err) = check_owner(&app, &checking.owner_id).await {
-            tracing::warn!(owner_id = %checking.owner_id, error = %err, "health check failed");
+        if let Err(err) = check_owner(&app, &checking.workspace_id).await {
+            tracing::warn!(workspace_id = %checking.workspace_id, error = %err, "health check failed");
         }
     });
 }
 
 /// Checks every account of the owner that was not checked recently.
-pub async fn check_owner(app: &AppState, owner_id: &str) -> Result<(), sqlx::Error> {
+pub async fn check_owner(app: &AppState, workspace_id: &str) -> Result<(), sqlx::Error> {
     use futures::StreamExt;
-    let records = accounts::list_owned(&app.db, owner_id).await?;
+    let records = accounts::list_owned(&app.db, workspace_id).await?;
     let checkable = records
         .into_iter()
         .filter(|r| r.token_status != StoredTokenStatus::NeedsReconnect && !r.is_demo());
@@ -262,12 +262,12 @@ async fn mark_expired_if_lapsed(app: &AppState, record: &AccountRecord) -> Resul
 /// Every account's status for the open page, as health checks update them.
 pub async fn live_statuses(
     app: &AppState,
-    owner_id: &str,
+    workspace_id: &str,
 ) -> Result<domain::LiveStatuses, sqlx::Error> {
     let now = Utc::now();
-    let records = accounts::list_owned(&app.db, owner_id).await?;
+    let records = accounts::list_owned(&app.db, workspace_id).await?;
     Ok(domain::LiveStatuses {
-        checking: app.health.is_checking(owner_id),
+        checking: app.health.is_checking(workspace_id),
         statuses: records
             .iter()
             .map(|r| (r.id.clone(), r.view(now).status))

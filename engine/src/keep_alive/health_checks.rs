@@ -31,11 +31,11 @@ impl HealthChecks {
         self.permits.clone()
     }
 
-    pub fn is_checking(&self, owner_id: &str) -> bool {
+    pub fn is_checking(&self, workspace_id: &str) -> bool {
         self.in_flight
             .lock()
             .expect("health lock")
-            .contains(owner_id)
+            .contains(workspace_id)
     }
 
     /// Whether one more creator_info call for this account fits TikTok's per-minute limit.
@@ -61,20 +61,20 @@ impl HealthChecks {
 /// it ends (finished, failed, panicked), so the page never shows "checking" forever.
 pub(super) struct Checking {
     checks: Arc<HealthChecks>,
-    pub(super) owner_id: String,
+    pub(super) workspace_id: String,
 }
 
 impl HealthChecks {
     /// Marks the owner as being checked; `None` if a check of theirs is already running.
-    pub(super) fn begin(self: &Arc<Self>, owner_id: &str) -> Option<Checking> {
+    pub(super) fn begin(self: &Arc<Self>, workspace_id: &str) -> Option<Checking> {
         let newly = self
             .in_flight
             .lock()
             .expect("health lock")
-            .insert(owner_id.to_owned());
+            .insert(workspace_id.to_owned());
         newly.then(|| Checking {
             checks: self.clone(),
-            owner_id: owner_id.to_owned(),
+            workspace_id: workspace_id.to_owned(),
         })
     }
 }
@@ -82,7 +82,7 @@ impl HealthChecks {
 impl Drop for Checking {
     fn drop(&mut self) {
         if let Ok(mut in_flight) = self.checks.in_flight.lock() {
-            in_flight.remove(&self.owner_id);
+            in_flight.remove(&self.workspace_id);
         }
     }
 }

@@ -467,7 +467,7 @@ pub async fn mark_needs_reconnect(
         });
         webhooks::record_event(
             &mut tx,
-            &record.owner_id,
+            &record.workspace_id,
             WebhookEvent::AccountRefreshFailed,
             data,
             None,
@@ -480,7 +480,7 @@ pub async fn mark_needs_reconnect(
         };
         crate::events::audit::record(
             &mut tx,
-            &record.owner_id,
+            &record.workspace_id,
             crate::events::audit::SYSTEM,
             AuditAction::AccountRefreshFailed,
             subject,

@@ -80,6 +80,15 @@ impl Db {
         }
     }
 
+    /// Applies the migrations up to and including `version` only: to fill a database the way an
+    /// older Plugboard left it, and check that upgrading it loses nothing.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run_to(version, &self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run_to(version, &self.pool).await,
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -7,11 +7,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::Form as RepeatedFields;
-use domain::{ConnectMethod, CredentialField, FieldProblem, Platform};
+use domain::{ConnectMethod, CredentialField, FieldProblem, Permission, Platform};
 use engine::connections::connect::{
-    self, CallbackOutcome, CallbackParams, ConnectError, CredentialInput,
+    self, CallbackOutcome, CallbackParams, ConnectError, Connector, CredentialInput,
 };
-use engine::identity::users::CurrentUser;
+use engine::identity::workspaces::Member;
 use engine::AppState;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,6 +67,21 @@ fn sign_in_first(request_uri: &axum::http::Uri) -> Response {
     Redirect::to(&format!("/?{}", query(&[("next", back)]))).into_response()
 }
 
+/// Who a connect acts for, when the person's role may connect in their current workspace.
+fn connector(member: &Member) -> Option<Connector> {
+    member
+        .may(Permission::Connect)
+        .then(|| Connector::from(member))
+}
+
+fn may_not_connect() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "Your role in this workspace does not allow connecting accounts.",
+    )
+        .into_response()
+}
+
 fn no_such_platform() -> Response {
     (StatusCode::NOT_FOUND, "No such platform.").into_response()
 }
@@ -85,12 +100,15 @@ pub struct StartForm {
 pub async fn start(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-    SignedIn(user): SignedIn,
+    SignedIn(member): SignedIn,
     session: Session,
     Form(params): Form<StartForm>,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
+    };
+    let Some(who) = connector(&member) else {
+        return may_not_connect();
     };
     let account = params.account.filter(|a| !a.is_empty());
     let instance = params.instance.filter(|i| !i.trim().is_empty());
@@ -111,7 +129,7 @@ pub async fn start(
     }
     match connect::start(
         &app,
-        &user,
+        &who,
         platform,
         account.as_deref(),
         instance.as_deref(),
@@ -142,18 +160,21 @@ pub async fn callback(
     State(app): State<AppState>,
     Path(slug): Path<String>,
     Query(params): Query<CallbackParams>,
-    user: Option<Extension<CurrentUser>>,
+    member: Option<Extension<Member>>,
     request: Request,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
     };
-    let Some(Extension(CurrentUser(user))) = user else {
+    let Some(Extension(member)) = member else {
         return sign_in_first(request.uri());
     };
-    match connect::finish(&app, &user, platform, params).await {
+    let Some(who) = connector(&member) else {
+        return may_not_connect();
+    };
+    match connect::finish(&app, &who, platform, params).await {
         Ok(CallbackOutcome::Connected(kind)) => {
-            tracing::info!(platform = platform.slug(), user_id = %user.id, kind = ?kind, "account connected");
+            tracing::info!(platform = platform.slug(), user_id = %who.user_id, kind = ?kind, "account connected");
             to_connections(platform, Ok(()))
         }
         Ok(CallbackOutcome::AlreadyConnected) => to_connections(platform, Ok(())),
@@ -229,12 +250,15 @@ async fn keep_typed_server(session: &Session, platform: Platform, server: Option
 pub async fn credentials(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-    SignedIn(user): SignedIn,
+    SignedIn(member): SignedIn,
     session: Session,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
+    };
+    let Some(who) = connector(&member) else {
+        return may_not_connect();
     };
     if platform.connect_method() != ConnectMethod::Credentials {
         return (
@@ -245,9 +269,9 @@ pub async fn credentials(
     }
     let input = form.input(platform);
     let account = Some(form.account.as_str()).filter(|a| !a.is_empty());
-    match connect::connect_credentials(&app, &user, input, account).await {
+    match connect::connect_credentials(&app, &who, input, account).await {
         Ok(kind) => {
-            tracing::info!(platform = platform.slug(), user_id = %user.id, kind = ?kind, "account connected");
+            tracing::info!(platform = platform.slug(), user_id = %who.user_id, kind = ?kind, "account connected");
             to_connections(platform, Ok(()))
         }
         Err(error) => {
@@ -283,7 +307,7 @@ pub struct SelectForm {
 pub async fn select(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-    SignedIn(user): SignedIn,
+    SignedIn(member): SignedIn,
     RepeatedFields(SelectForm {
         selection,
         account: picked,
@@ -292,9 +316,12 @@ pub async fn select(
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
     };
-    match connect::choose(&app, &user, &selection, &picked).await {
+    let Some(who) = connector(&member) else {
+        return may_not_connect();
+    };
+    match connect::choose(&app, &who, &selection, &picked).await {
         Ok((chosen_platform, count)) => {
-            tracing::info!(platform = chosen_platform.slug(), user_id = %user.id, count, "accounts chosen");
+            tracing::info!(platform = chosen_platform.slug(), user_id = %who.user_id, count, "accounts chosen");
             to_connections(chosen_platform, Ok(()))
         }
         Err(ConnectError::Invalid {
@@ -317,9 +344,9 @@ pub async fn select(
 pub async fn avatar(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    SignedIn(user): SignedIn,
+    SignedIn(member): SignedIn,
 ) -> Response {
-    match engine::connections::avatars::proxied_avatar(&app, &user.id, &id).await {
+    match engine::connections::avatars::proxied_avatar(&app, member.workspace_id(), &id).await {
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, content_type),
@@ -336,10 +363,10 @@ pub async fn avatar(
     }
 }
 
-/// `GET /api/v1/live-statuses`: the signed-in user's account statuses, and whether a health
+/// `GET /api/v1/live-statuses`: the current workspace's account statuses, and whether a health
 /// check is still running, for the open connections page.
-pub async fn live_statuses(State(app): State<AppState>, SignedIn(user): SignedIn) -> Response {
-    match engine::keep_alive::health::live_statuses(&app, &user.id).await {
+pub async fn live_statuses(State(app): State<AppState>, SignedIn(member): SignedIn) -> Response {
+    match engine::keep_alive::health::live_statuses(&app, member.workspace_id()).await {
         Ok(live) => {
             let statuses: Vec<serde_json::Value> = live
                 .statuses

@@ -1,18 +1,21 @@
-//! Resolves the session cookie to a user on every request and guards the dashboard.
+//! Resolves the session cookie to a person acting in one of their workspaces, with their role
+//! there, on every request, and guards the dashboard.
 
 use crate::web::sessions::USER_ID_KEY;
+use app::forms::WORKSPACE_KEY;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::is_local_path;
-use engine::identity::users::{self, CurrentUser, User};
+use engine::identity::users;
+use engine::identity::workspaces::{self, Member};
 use engine::AppState;
 use tower_sessions::Session;
 
 pub const HOME: &str = "/dashboard/connections";
 
-async fn user_of(state: &AppState, session: &Session) -> Result<Option<User>, String> {
+async fn member_of(state: &AppState, session: &Session) -> Result<Option<Member>, String> {
     let Some(user_id) = session
         .get::<String>(USER_ID_KEY)
         .await
@@ -23,11 +26,20 @@ async fn user_of(state: &AppState, session: &Session) -> Result<Option<User>, St
     let user = users::find_by_id(&state.db, &user_id)
         .await
         .map_err(|e| e.to_string())?;
-    if user.is_none() {
+    let Some(user) = user else {
         // The user was deleted: end the orphaned session.
         session.flush().await.map_err(|e| e.to_string())?;
-    }
-    Ok(user)
+        return Ok(None);
+    };
+    let wanted = session
+        .get::<String>(WORKSPACE_KEY)
+        .await
+        .map_err(|e| e.to_string())?;
+    // A workspace the person was removed from is not theirs any more: they land in another.
+    workspaces::member(&state.db, user, wanted.as_deref())
+        .await
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 pub async fn resolve(
@@ -36,7 +48,7 @@ pub async fn resolve(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let user = match user_of(&state, &session).await {
+    let user = match member_of(&state, &session).await {
         Ok(user) => user,
         Err(err) => {
             tracing::error!(error = %err, "could not read the session");
@@ -75,15 +87,15 @@ pub async fn resolve(
             _ => {}
         }
     }
-    if let Some(user) = user {
-        request.extensions_mut().insert(CurrentUser(user));
+    if let Some(member) = user {
+        request.extensions_mut().insert(member);
     }
     next.run(request).await
 }
 
-/// The signed-in user, for handlers that need one; without a session they send the person to
-/// sign in (form posts) instead of failing.
-pub struct SignedIn(pub User);
+/// The signed-in person in their current workspace, for handlers that need one; without a
+/// session they send the person to sign in (form posts) instead of failing.
+pub struct SignedIn(pub Member);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
     type Rejection = Response;
@@ -94,8 +106,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
     ) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<CurrentUser>()
-            .map(|current| SignedIn(current.0.clone()))
+            .get::<Member>()
+            .map(|member| SignedIn(member.clone()))
             .ok_or_else(|| Redirect::to("/?next=%2Fdashboard%2Fconnections").into_response())
     }
 }

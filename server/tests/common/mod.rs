@@ -271,8 +271,29 @@ impl TestApp {
             .id
     }
 
+    /// The person acting in their first (personal) workspace.
+    pub async fn member(&self, email: &str) -> engine::identity::workspaces::Member {
+        let user = engine::identity::users::find_by_email(&self.state.db, email)
+            .await
+            .unwrap()
+            .expect("user exists");
+        engine::identity::workspaces::member(&self.state.db, user, None)
+            .await
+            .unwrap()
+    }
+
+    /// The person's first (personal) workspace.
+    pub async fn workspace_id(&self, email: &str) -> String {
+        self.member(email).await.workspace.id
+    }
+
+    /// Who connects when the person connects in their personal workspace.
+    pub async fn connector(&self, email: &str) -> engine::connections::connect::Connector {
+        engine::connections::connect::Connector::from(&self.member(email).await)
+    }
+
     pub async fn seed_demo_accounts(&self, email: &str, count: usize) -> Vec<String> {
-        let owner = self.user_id(email).await;
+        let owner = self.workspace_id(email).await;
         engine::connections::demo::seed(&self.state.db, &self.state.secrets, &owner, count)
             .await
             .unwrap()

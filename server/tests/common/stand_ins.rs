@@ -462,7 +462,7 @@ impl TestApp {
         borrowed.extend_from_slice(extra);
         let app = TestApp::with_settings(backend, &borrowed).await;
         let cookie = app.sign_up(EMAIL).await;
-        let owner = app.user_id(EMAIL).await;
+        let owner = app.workspace_id(EMAIL).await;
         (app, owner, cookie)
     }
 
@@ -482,7 +482,7 @@ impl TestApp {
 
     pub async fn insert_account(&self, owner: &str, account: NewAccount) -> String {
         let mut conn = self.state.db.pool().acquire().await.unwrap();
-        engine::connections::accounts::insert(&mut conn, &self.state.secrets, owner, account)
+        engine::connections::accounts::insert(&mut conn, &self.state.secrets, owner, None, account)
             .await
             .unwrap()
     }

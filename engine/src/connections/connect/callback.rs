@@ -5,8 +5,8 @@ use super::choose::save_selection;
 use super::error::{is_oauth_code, provider_error, ConnectError, Stage};
 use super::store::{connection, reconnect_target, store};
 use super::their_server::client_on_their_server;
+use super::Connector;
 use crate::connections::oauth_state::{self, StateProblem};
-use crate::identity::users::User;
 use crate::platforms::adapters::{keep, Kept};
 use crate::platforms::client::ProviderClient;
 use crate::AppState;
@@ -66,7 +66,7 @@ pub enum CallbackOutcome {
 /// consumed (atomically) before anything is sent to the platform.
 pub async fn finish(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     platform: Platform,
     params: CallbackParams,
 ) -> Result<CallbackOutcome, ConnectError> {
@@ -75,7 +75,8 @@ pub async fn finish(
         &app.db,
         &app.secrets,
         params.state.as_deref(),
-        &user.id,
+        &who.workspace_id,
+        &who.user_id,
         platform,
         now,
     )
@@ -122,13 +123,13 @@ pub async fn finish(
     };
     let outcome = match (&pending.reconnect_account_id, profiles.len()) {
         (None, n) if n > 1 => {
-            let id = save_selection(app, &user.id, platform, &profiles, &tokens, now).await?;
+            let id = save_selection(app, who, platform, &profiles, &tokens, now).await?;
             CallbackOutcome::Choose(id)
         }
         (reconnect, _) => {
             let profile = match reconnect {
                 Some(account_id) => {
-                    let target = reconnect_target(app, user, platform, account_id).await?;
+                    let target = reconnect_target(app, who, platform, account_id).await?;
                     profiles
                         .iter()
                         .find(|p| p.platform_account_id == target.platform_account_id)
@@ -141,8 +142,7 @@ pub async fn finish(
             let grant = (tokens.access_token.clone(), tokens.refresh_token.clone());
             let stored = store(
                 app,
-                &user.id,
-                &user.email,
+                who,
                 reconnect.as_deref(),
                 connection(platform, profile, tokens, metadata, None),
             )

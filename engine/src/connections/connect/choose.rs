@@ -3,8 +3,8 @@
 
 use super::error::ConnectError;
 use super::store::{connection, store};
+use super::Connector;
 use crate::connections::accounts::{self};
-use crate::identity::users::User;
 use crate::platforms::client::{Profile, TokenSet};
 use crate::storage::db::{new_id, to_millis};
 use crate::AppState;
@@ -45,7 +45,7 @@ pub(super) fn selection_context(id: &str) -> String {
 
 pub(super) async fn save_selection(
     app: &AppState,
-    owner_id: &str,
+    who: &Connector,
     platform: Platform,
     profiles: &[Profile],
     tokens: &TokenSet,
@@ -69,11 +69,13 @@ pub(super) async fn save_selection(
     let id = new_id();
     let plain = SecretString::from(serde_json::to_string(&choices).expect("choices serialise"));
     sqlx::query(
-        "INSERT INTO connect_selections (id, owner_id, platform, choices_enc, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO connect_selections (id, workspace_id, started_by, platform, choices_enc,
+             created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
-    .bind(owner_id)
+    .bind(&who.workspace_id)
+    .bind(&who.user_id)
     .bind(platform.slug())
     .bind(app.secrets.seal(&plain, &selection_context(&id)))
     .bind(to_millis(now))
@@ -85,20 +87,23 @@ pub(super) async fn save_selection(
 
 pub(super) async fn read_selection(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     id: &str,
     take: bool,
 ) -> Result<(Platform, Vec<SealedChoice>), ConnectError> {
     let now = to_millis(Utc::now());
     let sql = if take {
-        "DELETE FROM connect_selections WHERE id = $1 AND owner_id = $2 AND expires_at > $3
+        "DELETE FROM connect_selections
+         WHERE id = $1 AND workspace_id = $2 AND started_by = $3 AND expires_at > $4
          RETURNING platform, choices_enc"
     } else {
-        "SELECT platform, choices_enc FROM connect_selections WHERE id = $1 AND owner_id = $2 AND expires_at > $3"
+        "SELECT platform, choices_enc FROM connect_selections
+         WHERE id = $1 AND workspace_id = $2 AND started_by = $3 AND expires_at > $4"
     };
     let row = sqlx::query(sql)
         .bind(id)
-        .bind(&user.id)
+        .bind(&who.workspace_id)
+        .bind(&who.user_id)
         .bind(now)
         .fetch_optional(app.db.pool())
         .await?
@@ -118,16 +123,17 @@ pub(super) async fn read_selection(
 /// The accounts a person may pick from, marking those already connected.
 pub async fn selection_choices(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     id: &str,
 ) -> Result<(Platform, Vec<Choice>), ConnectError> {
-    let (platform, choices) = read_selection(app, user, id, false).await?;
+    let (platform, choices) = read_selection(app, who, id, false).await?;
     let mut conn = app.db.pool().acquire().await?;
     let mut out = Vec::with_capacity(choices.len());
     for choice in choices {
-        let already = accounts::find_by_identity(&mut conn, &user.id, platform, &choice.id)
-            .await?
-            .is_some();
+        let already =
+            accounts::find_by_identity(&mut conn, &who.workspace_id, platform, &choice.id)
+                .await?
+                .is_some();
         out.push(Choice {
             title: choice
                 .display_name
@@ -145,7 +151,7 @@ pub async fn selection_choices(
 /// Connects the picked accounts. The selection is used up whatever happens.
 pub async fn choose(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     id: &str,
     picked: &[String],
 ) -> Result<(Platform, usize), ConnectError> {
@@ -155,7 +161,7 @@ pub async fn choose(
             problem: FieldProblem::NonePicked,
         });
     }
-    let (platform, choices) = read_selection(app, user, id, true).await?;
+    let (platform, choices) = read_selection(app, who, id, true).await?;
     let mut connected = 0;
     for choice in choices.into_iter().filter(|c| picked.contains(&c.id)) {
         let profile = Profile {
@@ -175,8 +181,7 @@ pub async fn choose(
         };
         store(
             app,
-            &user.id,
-            &user.email,
+            who,
             None,
             connection(platform, profile, tokens, json!({}), None),
         )

@@ -3,7 +3,7 @@
 
 use super::error::{url_refused, ConnectError, Stage};
 use super::store::{check_limit, connection, reconnect_target, store};
-use crate::identity::users::User;
+use super::Connector;
 use crate::platforms::adapters::{adapter, AccountServer};
 use crate::platforms::catalog::env_prefix;
 use crate::platforms::credentials::{check_base_url, Checked, CredentialInput, CredentialProblem};
@@ -15,7 +15,7 @@ use url::Url;
 /// Checks typed credentials with the platform and stores the account only if they work.
 pub async fn connect_credentials(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     input: CredentialInput,
     reconnect_account_id: Option<&str>,
 ) -> Result<ConnectKind, ConnectError> {
@@ -28,9 +28,9 @@ pub async fn connect_credentials(
     }
     match reconnect_account_id {
         Some(id) => {
-            reconnect_target(app, user, platform, id).await?;
+            reconnect_target(app, who, platform, id).await?;
         }
-        None => check_limit(app, user, platform).await?,
+        None => check_limit(app, who, platform).await?,
     }
     let server = account_server(app, &input).await?;
     let adapter = adapter(platform);
@@ -46,8 +46,7 @@ pub async fn connect_credentials(
     let refresh = tokens.refresh_token.clone();
     let stored = store(
         app,
-        &user.id,
-        &user.email,
+        who,
         reconnect_account_id,
         connection(platform, profile, tokens, metadata, extra_secret),
     )

@@ -1,8 +1,8 @@
 //! What the connect form of a platform that starts on a form shows: for a new account or to
 //! reconnect one, with the server field's default, the sandbox's hint and the plan's verdict.
 
+use super::Connector;
 use crate::connections::{accounts, plans};
-use crate::identity::users::User;
 use crate::platforms::adapters::adapter;
 use crate::AppState;
 use domain::{check_connect, ConnectKind, CredentialsForm, Platform, ReconnectTarget};
@@ -12,7 +12,7 @@ use domain::{check_connect, ConnectKind, CredentialsForm, Platform, ReconnectTar
 /// server the person typed in an attempt that was just refused (from their session).
 pub async fn connect_form(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     platform: Platform,
     account: Option<&str>,
     typed_server: Option<String>,
@@ -24,7 +24,7 @@ pub async fn connect_form(
     let reconnect = match account.filter(|a| !a.is_empty()) {
         Some(id) => {
             let mut conn = app.db.pool().acquire().await?;
-            let Some(record) = accounts::find_owned(&mut conn, &user.id, id)
+            let Some(record) = accounts::find_owned(&mut conn, &who.workspace_id, id)
                 .await?
                 .filter(|r| r.platform == platform)
             else {
@@ -40,7 +40,7 @@ pub async fn connect_form(
     let unavailable_reason = match reconnect {
         Some(_) => None,
         None => {
-            let plan = plans::summary_for(&app.db, &user.id, &user.plan_id).await?;
+            let plan = plans::summary_for(&app.db, &who.workspace_id, &who.plan_id).await?;
             check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
                 .explain(&plan.plan_name)
         }

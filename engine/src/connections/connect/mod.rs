@@ -1,5 +1,5 @@
 //! Connecting accounts: starting an OAuth consent, finishing it at the callback, choosing among
-//! several accounts, checking typed credentials, and storing the result: one row per (owner,
+//! several accounts, checking typed credentials, and storing the result: one row per (workspace,
 //! platform, platform account), updated in place on reconnect, within the plan's limits.
 
 mod callback;
@@ -23,3 +23,27 @@ pub use start::start;
 pub use store::store;
 pub(crate) use their_server::client_on_their_server;
 pub use their_server::instance_url;
+
+use crate::identity::workspaces::Member;
+
+/// Who a connect is for: the workspace the account lands in (and whose plan limits it), and the
+/// person acting, whom the audit trail names and the account records as its connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connector {
+    pub workspace_id: String,
+    pub plan_id: String,
+    pub user_id: String,
+    /// The name the audit trail shows.
+    pub actor: String,
+}
+
+impl From<&Member> for Connector {
+    fn from(member: &Member) -> Connector {
+        Connector {
+            workspace_id: member.workspace.id.clone(),
+            plan_id: member.workspace.plan_id.clone(),
+            user_id: member.user.id.clone(),
+            actor: member.user.email.clone(),
+        }
+    }
+}

@@ -4,8 +4,8 @@
 use super::error::{provider_error, ConnectError, Stage};
 use super::store::{check_limit, reconnect_target};
 use super::their_server::client_on_their_server;
+use super::Connector;
 use crate::connections::oauth_state::{self, PendingConnect};
-use crate::identity::users::User;
 use crate::platforms::adapters::Kept;
 use crate::AppState;
 use chrono::Utc;
@@ -17,7 +17,7 @@ use secrecy::SecretString;
 /// platform takes one) and returns the consent URL to redirect to.
 pub async fn start(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     platform: Platform,
     reconnect_account_id: Option<&str>,
     instance: Option<&str>,
@@ -34,7 +34,7 @@ pub async fn start(
     }
     let instance = match reconnect_account_id {
         Some(id) => {
-            let account = reconnect_target(app, user, platform, id).await?;
+            let account = reconnect_target(app, who, platform, id).await?;
             account
                 .known()
                 .kept(Kept::InstanceUrl)
@@ -42,7 +42,7 @@ pub async fn start(
                 .or_else(|| instance.map(str::to_owned))
         }
         None => {
-            check_limit(app, user, platform).await?;
+            check_limit(app, who, platform).await?;
             instance.map(str::to_owned)
         }
     };
@@ -69,7 +69,15 @@ pub async fn start(
         instance_url,
         code_verifier: verifier,
     };
-    let state = oauth_state::issue(&app.db, &app.secrets, &user.id, &pending, Utc::now()).await?;
+    let state = oauth_state::issue(
+        &app.db,
+        &app.secrets,
+        &who.workspace_id,
+        &who.user_id,
+        &pending,
+        Utc::now(),
+    )
+    .await?;
     client
         .authorize_url(&state, challenge.as_ref().map(|c| c.as_str()))
         .map_err(provider_error(Stage::Token))

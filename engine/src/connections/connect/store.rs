@@ -1,9 +1,9 @@
-//! Storing a connection: one row per (owner, platform, platform account), updated in place on
+//! Storing a connection: one row per (workspace, platform, platform account), updated in place on
 //! reconnect, within the plan's limits.
 
 use super::error::ConnectError;
+use super::Connector;
 use crate::connections::accounts::{self, NewAccount};
-use crate::identity::users::User;
 use crate::platforms::client::{Profile, TokenSet};
 use crate::storage::db::Backend;
 use crate::AppState;
@@ -15,29 +15,33 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
-/// Stores a connection in one transaction: the owner's row is locked (PostgreSQL; SQLite's write
+/// Stores a connection in one transaction: the workspace's row is locked (PostgreSQL; SQLite's write
 /// transaction is exclusive already), the limit is checked against the current count, and the
-/// account is inserted, or updated in place when the owner already has it.
+/// account is inserted, or updated in place when the workspace already has it.
 pub async fn store(
     app: &AppState,
-    owner_id: &str,
-    actor: &str,
+    who: &Connector,
     reconnect_account_id: Option<&str>,
     mut account: NewAccount,
 ) -> Result<ConnectKind, ConnectError> {
     let platform = account.platform;
+    let workspace_id = who.workspace_id.as_str();
     let mut tx = app.db.begin_write().await?;
     if app.db.backend() == Backend::Postgres {
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(owner_id)
+        sqlx::query("SELECT id FROM workspaces WHERE id = $1 FOR UPDATE")
+            .bind(workspace_id)
             .execute(&mut *tx)
             .await?;
     }
-    let existing =
-        accounts::find_by_identity(&mut tx, owner_id, platform, &account.platform_account_id)
-            .await?;
+    let existing = accounts::find_by_identity(
+        &mut tx,
+        workspace_id,
+        platform,
+        &account.platform_account_id,
+    )
+    .await?;
     if let Some(target_id) = reconnect_account_id {
-        let target = accounts::find_owned(&mut tx, owner_id, target_id)
+        let target = accounts::find_owned(&mut tx, workspace_id, target_id)
             .await?
             .filter(|t| t.platform == platform)
             .ok_or(ConnectError::AccountNotFound)?;
@@ -73,8 +77,15 @@ pub async fn store(
             (ConnectKind::Reconnect, existing.id)
         }
         None => {
-            check_limit_in(&mut tx, owner_id, platform).await?;
-            let id = accounts::insert(&mut tx, &app.secrets, owner_id, account).await?;
+            check_limit_in(&mut tx, workspace_id, platform).await?;
+            let id = accounts::insert(
+                &mut tx,
+                &app.secrets,
+                workspace_id,
+                Some(&who.user_id),
+                account,
+            )
+            .await?;
             (ConnectKind::New, id)
         }
     };
@@ -91,28 +102,28 @@ pub async fn store(
             AuditAction::AccountReconnected,
         ),
     };
-    crate::events::webhooks::record_event(&mut tx, owner_id, kind_name, data, None).await?;
+    crate::events::webhooks::record_event(&mut tx, workspace_id, kind_name, data, None).await?;
     let subject = crate::events::audit::Subject {
         account_id: Some(&id),
         platform: Some(platform),
         detail: Some(&username),
     };
-    crate::events::audit::record(&mut tx, owner_id, actor, audit_action, subject).await?;
+    crate::events::audit::record(&mut tx, workspace_id, &who.actor, audit_action, subject).await?;
     tx.commit().await?;
     Ok(kind)
 }
 
 pub(super) async fn check_limit_in(
     conn: &mut AnyConnection,
-    owner_id: &str,
+    workspace_id: &str,
     platform: Platform,
 ) -> Result<(), ConnectError> {
-    let plan_id: String = sqlx::query_scalar("SELECT plan_id FROM users WHERE id = $1")
-        .bind(owner_id)
+    let plan_id: String = sqlx::query_scalar("SELECT plan_id FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
         .fetch_one(&mut *conn)
         .await?;
     let (plan_name, limits) = crate::connections::plans::limits_of(conn, &plan_id).await?;
-    let usage = accounts::usage(conn, owner_id).await?;
+    let usage = accounts::usage(conn, workspace_id).await?;
     match check_connect(&limits, &usage, platform, ConnectKind::New) {
         LimitDecision::Allowed => Ok(()),
         refused => Err(ConnectError::Limit(
@@ -136,10 +147,11 @@ pub(super) fn merged(old: &Value, new: Value) -> Value {
 /// Refuses a connect that would go over the plan (reconnects never count).
 pub(super) async fn check_limit(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     platform: Platform,
 ) -> Result<(), ConnectError> {
-    let plan = crate::connections::plans::summary_for(&app.db, &user.id, &user.plan_id).await?;
+    let plan =
+        crate::connections::plans::summary_for(&app.db, &who.workspace_id, &who.plan_id).await?;
     match check_connect(&plan.limits, &plan.usage, platform, ConnectKind::New)
         .explain(&plan.plan_name)
     {
@@ -151,12 +163,12 @@ pub(super) async fn check_limit(
 /// The account a Reconnect button names, which must be the owner's and on this platform.
 pub(super) async fn reconnect_target(
     app: &AppState,
-    user: &User,
+    who: &Connector,
     platform: Platform,
     account_id: &str,
 ) -> Result<accounts::AccountRecord, ConnectError> {
     let mut conn = app.db.pool().acquire().await?;
-    accounts::find_owned(&mut conn, &user.id, account_id)
+    accounts::find_owned(&mut conn, &who.workspace_id, account_id)
         .await?
         .filter(|account| account.platform == platform)
         .ok_or(ConnectError::AccountNotFound)

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use domain::Permission;
 use domain::{Platform, TokenStatus};
 use engine::connections::accounts::AccountRecord;
 use engine::keep_alive::access_tokens::{self, AccessTokenError};
@@ -107,7 +108,7 @@ pub async fn list_accounts(
     State(app): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<AccountList>, ApiError> {
-    let records = engine::connections::accounts::list_owned(&app.db, &caller.owner_id).await?;
+    let records = engine::connections::accounts::list_owned(&app.db, &caller.workspace_id).await?;
     let now = Utc::now();
     Ok(Json(AccountList {
         accounts: records.iter().map(|r| Account::of(r, now)).collect(),
@@ -133,7 +134,7 @@ pub async fn get_account(
     Path(id): Path<String>,
 ) -> Result<Json<Account>, ApiError> {
     let mut conn = app.db.pool().acquire().await?;
-    let record = engine::connections::accounts::find_owned(&mut conn, &caller.owner_id, &id)
+    let record = engine::connections::accounts::find_owned(&mut conn, &caller.workspace_id, &id)
         .await?
         .ok_or_else(ApiError::account_not_found)?;
     Ok(Json(Account::of(&record, Utc::now())))
@@ -151,7 +152,8 @@ pub async fn get_account(
         (status = 200, description = "A token good for at least five minutes (or one that never expires)", body = AccessTokenResponse),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 404, description = "No such account of the caller's (or it was disconnected)", body = ErrorBody),
-        (status = 409, description = "`needs_reconnect`: the owner must reconnect the account", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key's role (a viewer's) cannot read tokens", body = ErrorBody),
+        (status = 409, description = "`needs_reconnect`: the account must be reconnected", body = ErrorBody),
         (status = 503, description = "`platform_unavailable`: the token expired and the platform did not renew it just now; retry after `Retry-After` seconds", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until Plugboard tries the platform again"))),
     )
@@ -161,7 +163,8 @@ pub async fn access_token(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let token = access_tokens::fresh(&app, &caller.owner_id, &id)
+    caller.require(Permission::UseAccessTokens)?;
+    let token = access_tokens::fresh(&app, &caller.workspace_id, &id)
         .await
         .map_err(|error| match error {
             AccessTokenError::NotFound => ApiError::account_not_found(),

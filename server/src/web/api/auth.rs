@@ -1,20 +1,32 @@
-//! Who is calling the integration API: the owner of a personal API key sent as a bearer token.
+//! Who is calling the integration API: an API key sent as a bearer token, acting in its workspace
+//! with its maker's role there (at most member).
 
 use super::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use domain::{Permission, Role};
 use engine::AppState;
 use secrecy::SecretString;
 
-/// The owner a valid key belongs to. Every handler reads and changes only this owner's rows.
+/// The workspace a valid key belongs to. Every handler reads and changes only its rows.
 pub struct ApiCaller {
-    pub owner_id: String,
+    pub workspace_id: String,
+    pub role: Role,
     /// Shown in the audit trail as the one who acted.
     pub key_name: String,
 }
 
 impl ApiCaller {
+    /// Refuses (403) what the key's role may not do.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.may(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
     pub fn actor(&self) -> String {
         format!("API key “{}”", self.key_name)
     }
@@ -35,7 +47,11 @@ impl FromRequestParts<AppState> for ApiCaller {
             .ok_or_else(ApiError::unauthorized)?;
         let key = SecretString::from(presented.to_owned());
         match engine::identity::api_keys::authenticate(&app.db, &key).await {
-            Ok(Some((owner_id, key_name))) => Ok(ApiCaller { owner_id, key_name }),
+            Ok(Some(holder)) => Ok(ApiCaller {
+                workspace_id: holder.workspace_id,
+                role: holder.role,
+                key_name: holder.key_name,
+            }),
             Ok(None) => Err(ApiError::unauthorized()),
             Err(err) => Err(ApiError::internal(err)),
         }

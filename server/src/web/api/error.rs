@@ -25,6 +25,8 @@ pub struct ErrorDetail {
 #[serde(rename_all = "snake_case")]
 pub enum ApiErrorCode {
     InvalidApiKey,
+    /// The key's role (its maker's, at most member) does not allow this.
+    Forbidden,
     InvalidRequest,
     AccountNotFound,
     PostNotFound,
@@ -66,6 +68,14 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             ApiErrorCode::InvalidApiKey,
             "Send a valid API key as `Authorization: Bearer pb_...`. Keys are created on the settings page.",
+        )
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ApiErrorCode::Forbidden,
+            "This key acts with its maker's role in the workspace, which does not allow this.",
         )
     }
 

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use domain::Permission;
 use engine::posts::{self, CancelReason, Cursor, PostError, PostRequest, PostStatus};
 use engine::AppState;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,7 @@ fn post_error(error: PostError) -> ApiError {
         (status = 200, description = "Already scheduled with this Idempotency-Key", body = Post),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key's role (a viewer's) cannot schedule posts", body = ErrorBody),
         (status = 404, description = "An account id is not one of the caller's", body = ErrorBody),
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "The post is not valid", body = ErrorBody),
@@ -143,6 +145,7 @@ pub async fn create_post(
     headers: HeaderMap,
     Body(body): Body<PostRequest>,
 ) -> Result<(StatusCode, Json<Post>), ApiError> {
+    caller.require(Permission::SchedulePosts)?;
     let idempotency_key = match headers.get("idempotency-key") {
         Some(value) => Some(
             value
@@ -153,7 +156,7 @@ pub async fn create_post(
         None => None,
     };
     let new = body.into_new_post(idempotency_key);
-    let (post, created) = posts::create(&app.db, &caller.owner_id, new)
+    let (post, created) = posts::create(&app.db, &caller.workspace_id, new)
         .await
         .map_err(post_error)?;
     let status = if created {
@@ -204,8 +207,14 @@ pub async fn list_posts(
             posts::MAX_PAGE
         )));
     }
-    let (page, next) =
-        posts::list(&app.db, &caller.owner_id, status, cursor.as_ref(), limit).await?;
+    let (page, next) = posts::list(
+        &app.db,
+        &caller.workspace_id,
+        status,
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
     Ok(Json(PostList {
         posts: page.into_iter().map(Post::from).collect(),
         next_cursor: next.map(|c| c.encode()),
@@ -231,7 +240,7 @@ pub async fn get_post(
     Path(id): Path<String>,
 ) -> Result<Json<Post>, ApiError> {
     let mut conn = app.db.pool().acquire().await?;
-    posts::find(&mut conn, &caller.owner_id, &id)
+    posts::find(&mut conn, &caller.workspace_id, &id)
         .await?
         .map(|post| Json(post.into()))
         .ok_or_else(ApiError::post_not_found)
@@ -247,6 +256,7 @@ pub async fn get_post(
     responses(
         (status = 200, description = "The post, cancelled", body = Post),
         (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key's role (a viewer's) cannot cancel posts", body = ErrorBody),
         (status = 404, description = "No such post of the caller's", body = ErrorBody),
     )
 )]
@@ -255,7 +265,8 @@ pub async fn cancel_post(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Post>, ApiError> {
-    posts::cancel(&app.db, &caller.owner_id, &id)
+    caller.require(Permission::SchedulePosts)?;
+    posts::cancel(&app.db, &caller.workspace_id, &id)
         .await?
         .map(|post| Json(post.into()))
         .ok_or_else(ApiError::post_not_found)
