@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::notices::Notice;
 use domain::{
     AccountChoices, BillingOverview, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    PeopleOverview, PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
+    InvitationPreview, PeopleOverview, PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
 };
 use leptos::prelude::*;
 
@@ -259,10 +259,46 @@ pub async fn get_people_overview() -> Result<PeopleOverview, AppError> {
     use crate::server_context::{app_state, require};
     let member = require(domain::Permission::View)?;
     let state = app_state()?;
+    let new_invitation_link = match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => crate::flash::NEW_INVITATION
+            .take(&state.secrets, &session)
+            .await
+            .map(|(_, token)| {
+                use secrecy::ExposeSecret;
+                format!(
+                    "{}{}",
+                    state.config.base_url.as_str().trim_end_matches('/'),
+                    engine::identity::invitations::path(token.expose_secret())
+                )
+            }),
+        Err(_) => None,
+    };
     Ok(PeopleOverview {
         people: engine::identity::workspaces::people(&state.db, member.workspace_id()).await?,
+        invitations: engine::identity::invitations::open(&state.db, &member).await?,
+        new_invitation_link,
         workspace_name: member.workspace.name,
         role: member.workspace.role,
         me: member.user.id,
+    })
+}
+
+/// What an invitation link offers, for its page. Anyone holding the link may read it: the token
+/// is the invitee's.
+#[server(prefix = "/api/fn", endpoint = "invitation")]
+pub async fn get_invitation(token: String) -> Result<InvitationPreview, AppError> {
+    use crate::server_context::{app_state, reject, signed_in_member};
+    let state = app_state()?;
+    let invitation =
+        engine::identity::invitations::find(&state.db, &secrecy::SecretString::from(token))
+            .await
+            .map_err(|problem| reject(problem.into()))?;
+    Ok(InvitationPreview {
+        workspace_name: invitation.workspace_name,
+        email: invitation.email,
+        role: invitation.role,
+        invited_by: invitation.invited_by,
+        expires_at: invitation.expires_at,
+        signed_in_as: signed_in_member().map(|member| member.user.email),
     })
 }

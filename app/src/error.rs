@@ -45,7 +45,13 @@ impl AppError {
             AppError::ApiKey(ApiKeyProblem::NotFound)
             | AppError::Webhook(WebhookProblem::NotFound) => StatusCode::NOT_FOUND,
             AppError::People(PeopleProblem::NotAllowed) => StatusCode::FORBIDDEN,
-            AppError::People(PeopleProblem::NotMember) => StatusCode::NOT_FOUND,
+            AppError::People(
+                PeopleProblem::NotMember
+                | PeopleProblem::InvitationUnknown
+                | PeopleProblem::InvitationExpired
+                | PeopleProblem::InvitationUsed,
+            ) => StatusCode::NOT_FOUND,
+            AppError::People(PeopleProblem::InvitationForSomeoneElse) => StatusCode::FORBIDDEN,
             AppError::ApiKey(_) | AppError::Webhook(_) | AppError::People(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -96,6 +102,25 @@ impl From<engine::identity::workspaces::WorkspaceError> for AppError {
             | WorkspaceError::AlreadyMember => AppError::NotFound,
             WorkspaceError::Database(cause) => AppError::internal(cause),
         }
+    }
+}
+
+/// Why an invitation could not be made, revoked or accepted, as the pages say it.
+#[cfg(feature = "ssr")]
+impl From<engine::identity::invitations::InvitationError> for AppError {
+    fn from(error: engine::identity::invitations::InvitationError) -> AppError {
+        use engine::identity::invitations::InvitationError;
+        AppError::People(match error {
+            InvitationError::NotAllowed => PeopleProblem::NotAllowed,
+            InvitationError::InvalidEmail => PeopleProblem::InvalidEmail,
+            InvitationError::AlreadyMember => PeopleProblem::AlreadyMember,
+            InvitationError::TooMany => PeopleProblem::TooManyInvitations,
+            InvitationError::Unknown => PeopleProblem::InvitationUnknown,
+            InvitationError::Expired => PeopleProblem::InvitationExpired,
+            InvitationError::Used => PeopleProblem::InvitationUsed,
+            InvitationError::ForSomeoneElse => PeopleProblem::InvitationForSomeoneElse,
+            InvitationError::Database(cause) => return AppError::internal(cause),
+        })
     }
 }
 

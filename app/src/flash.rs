@@ -1,5 +1,6 @@
 //! Values a form leaves in the person's session for the next page to show once, never in the
-//! query string (where a link could put them): a just-created API key or webhook secret, sealed
+//! query string (where a link could put them): a just-created API key, webhook secret or
+//! invitation link, sealed
 //! with the instance's key, and what was typed in a refused form.
 
 use base64::engine::general_purpose::STANDARD;
@@ -24,6 +25,11 @@ pub const NEW_API_KEY: SealedFlash = SealedFlash {
 pub const NEW_WEBHOOK_SECRET: SealedFlash = SealedFlash {
     key: "new_webhook_secret",
     context: "webhook_secret_flash",
+};
+
+pub const NEW_INVITATION: SealedFlash = SealedFlash {
+    key: "new_invitation",
+    context: "invitation_flash",
 };
 
 impl SealedFlash {

@@ -269,6 +269,76 @@ pub async fn remove_person(user: String) -> Result<(), AppError> {
     }
 }
 
+/// Invites an email address into the current workspace with a role; the people page shows the
+/// link once, to copy.
+#[server(prefix = "/api/fn", endpoint = "invite_person")]
+pub async fn invite_person(email: String, role: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::{PeopleProblem, Permission, Role};
+    let outcome = async {
+        let member = require(Permission::ManagePeople)?;
+        let state = app_state()?;
+        let role = Role::parse(&role).ok_or(AppError::People(PeopleProblem::NotAllowed))?;
+        let (id, token) =
+            engine::identity::invitations::create(&state.db, &member, &email, role).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        if let Err(err) = crate::flash::NEW_INVITATION
+            .keep(&state.secrets, &session, &id, &token)
+            .await
+        {
+            tracing::error!(error = %err, "could not keep the new invitation for display");
+        }
+        tracing::info!(user_id = %member.user.id, invitation_id = %id, "invitation created");
+        Ok(())
+    }
+    .await;
+    land::<InvitePerson, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Revokes an open invitation: its link stops working.
+#[server(prefix = "/api/fn", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::{PeopleProblem, Permission};
+    let outcome = async {
+        let member = require(Permission::ManagePeople)?;
+        let state = app_state()?;
+        if !engine::identity::invitations::revoke(&state.db, &member, &id).await? {
+            return Err(AppError::People(PeopleProblem::InvitationUnknown));
+        }
+        Ok(())
+    }
+    .await;
+    land::<RevokeInvitation, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Accepts an invitation as the signed-in person, who then acts in its workspace.
+#[server(prefix = "/api/fn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, reject, signed_in_member};
+    let page = invitation_page(&token);
+    let outcome = async {
+        let member = signed_in_member().ok_or_else(|| reject(AppError::Unauthorized))?;
+        let state = app_state()?;
+        let token = secrecy::SecretString::from(token.clone());
+        let workspace =
+            engine::identity::invitations::accept(&state.db, &token, &member.user).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        session.insert(WORKSPACE_KEY, &workspace).await?;
+        tracing::info!(user_id = %member.user.id, workspace_id = %workspace, "invitation accepted");
+        Ok(())
+    }
+    .await;
+    land::<AcceptInvitation, _>(&page, CONNECTIONS, outcome)
+}
+
+/// An invitation's page. The token comes from a form, so it is encoded as one path segment.
+#[cfg(feature = "ssr")]
+fn invitation_page(token: &str) -> String {
+    let segment: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    engine::identity::invitations::path(&segment)
+}
+
 /// Sends the browser on after a form ran: to `done` when it worked; when it did not and the
 /// browser posted the form itself, back to `page` with the error where the page's
 /// `ServerAction` for `F` reads it (Leptos' own encoding; a signed-out person goes to the page

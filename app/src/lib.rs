@@ -17,7 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
     BillingPage, ChooseAccountsPage, ConnectFormPage, ConnectionsPage, DisconnectPage,
-    NotFoundPage, PeoplePage, SettingsPage, WebhooksPage, WelcomePage,
+    InvitationPage, NotFoundPage, PeoplePage, SettingsPage, WebhooksPage, WelcomePage,
 };
 
 /// The HTML document around every page.
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/connections/:id/disconnect") view=DisconnectPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/settings") view=SettingsPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/people") view=PeoplePage ssr=SsrMode::InOrder/>
+                <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::InOrder/>
             </Routes>
         </Router>
     }

@@ -304,6 +304,21 @@ pub fn people_problem(problem: &PeopleProblem) -> &'static str {
             "A workspace always keeps an owner: make someone else owner first."
         }
         PeopleProblem::NotMember => "That person is no longer in this workspace.",
+        PeopleProblem::InvalidEmail => "Enter an email address like name@example.com.",
+        PeopleProblem::AlreadyMember => "That person is already in this workspace.",
+        PeopleProblem::TooManyInvitations => {
+            "This workspace has as many open invitations as Plugboard allows. Revoke one first."
+        }
+        PeopleProblem::InvitationUnknown => {
+            "This invitation does not exist or was revoked. Ask for a new one."
+        }
+        PeopleProblem::InvitationExpired => {
+            "This invitation has expired (they last 7 days). Ask for a new one."
+        }
+        PeopleProblem::InvitationUsed => "This invitation has already been accepted.",
+        PeopleProblem::InvitationForSomeoneElse => {
+            "This invitation is for another email address: sign out, then sign in or sign up with that one."
+        }
     }
 }
 

@@ -159,6 +159,15 @@ code_enum! {
         NotAllowed,
         LastOwner,
         NotMember,
+        InvalidEmail,
+        AlreadyMember,
+        TooManyInvitations,
+        /// Never issued, or revoked.
+        InvitationUnknown,
+        InvitationExpired,
+        InvitationUsed,
+        /// Opened while signed in with another email address than the invited one.
+        InvitationForSomeoneElse,
     }
 }
 

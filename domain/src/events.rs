@@ -28,6 +28,12 @@ crate::codes::code_enum! {
         MemberRoleChanged,
         #[strum(serialize = "member.removed")]
         MemberRemoved,
+        #[strum(serialize = "invitation.created")]
+        InvitationCreated,
+        #[strum(serialize = "invitation.accepted")]
+        InvitationAccepted,
+        #[strum(serialize = "invitation.revoked")]
+        InvitationRevoked,
     }
 }
 
@@ -47,6 +53,9 @@ impl AuditAction {
             AuditAction::MemberAdded => "Person added",
             AuditAction::MemberRoleChanged => "Role changed",
             AuditAction::MemberRemoved => "Person removed",
+            AuditAction::InvitationCreated => "Invitation sent",
+            AuditAction::InvitationAccepted => "Invitation accepted",
+            AuditAction::InvitationRevoked => "Invitation revoked",
         }
     }
 }

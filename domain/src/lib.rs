@@ -28,9 +28,10 @@ pub use return_path::is_local_path;
 pub use roles::{Permission, Role};
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
-    connect_options, time_ago, AccountChoice, AccountChoices, ApiKeyView, AuditEntry,
+    connect_options, time_ago, AccountChoice, AccountFilter, AccountChoices, ApiKeyView, AuditEntry,
     BillingOverview, ConnectOption, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer, PlanSummary,
+    InvitationPreview, InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView,
+    PlanOffer, PlanSummary, StatusFilter,
     PlatformAvailability, ReconnectTarget, SettingsOverview, WebhookDelivery, WebhookEndpoint,
     WebhooksOverview, WorkspaceChoice,
 };

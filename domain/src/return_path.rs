@@ -6,7 +6,7 @@
 /// `/\\evil.example` would lead to another site: anything but printable ASCII, any backslash, and
 /// any doubled slash in the path are refused, encoded (`%09`, `%5C`, `%2F`) or not.
 pub fn is_local_path(path: &str) -> bool {
-    const OWN: [&str; 2] = ["/dashboard", "/api/v1/auth/"];
+    const OWN: [&str; 3] = ["/dashboard", "/api/v1/auth/", "/invitations/"];
     let ours = OWN.iter().any(|own| {
         path.strip_prefix(own).is_some_and(|rest| {
             own.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?'])
@@ -36,6 +36,7 @@ mod tests {
             "/dashboard/connections?connected=x",
             "/api/v1/auth/x/callback?code=abc&state=def",
             "/api/v1/auth/x/callback?error=access_denied&error_description=The%20user%20said%20no",
+            "/invitations/pbi_abc-DEF_123",
         ] {
             assert!(is_local_path(ours), "{ours}");
         }

@@ -29,6 +29,65 @@ pub struct ConnectedAccount {
     pub history: Vec<AuditEntry>,
 }
 
+crate::codes::code_enum! {
+    /// A status the connections list can be filtered by (`?status=`).
+    pub enum StatusFilter {
+        Ok,
+        ExpiringSoon,
+        Expired,
+        NeedsReconnect,
+    }
+}
+
+impl StatusFilter {
+    pub fn of(status: TokenStatus) -> StatusFilter {
+        match status {
+            TokenStatus::Ok => StatusFilter::Ok,
+            TokenStatus::ExpiringSoon { .. } => StatusFilter::ExpiringSoon,
+            TokenStatus::Expired => StatusFilter::Expired,
+            TokenStatus::NeedsReconnect => StatusFilter::NeedsReconnect,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Ok => "Connected",
+            StatusFilter::ExpiringSoon => "Expiring soon",
+            StatusFilter::Expired => "Expired",
+            StatusFilter::NeedsReconnect => "Reconnect needed",
+        }
+    }
+}
+
+/// Which accounts the connections list shows: those of one platform, in one status, or all.
+/// Read from the page's query (`?platform=x&status=y`); a value Plugboard does not know filters
+/// nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub platform: Option<Platform>,
+    pub status: Option<StatusFilter>,
+}
+
+impl AccountFilter {
+    pub fn from_query(platform: Option<&str>, status: Option<&str>) -> AccountFilter {
+        AccountFilter {
+            platform: platform.and_then(Platform::from_slug),
+            status: status.and_then(StatusFilter::parse),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.platform.is_some() || self.status.is_some()
+    }
+
+    pub fn keeps(&self, account: &ConnectedAccount) -> bool {
+        self.platform.is_none_or(|platform| platform == account.platform)
+            && self
+                .status
+                .is_none_or(|status| status == StatusFilter::of(account.status))
+    }
+}
+
 /// "just now", "5 minutes ago", "3 hours ago", "2 days ago".
 pub fn time_ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - then).num_minutes().max(0);
@@ -292,11 +351,30 @@ mod tests {
             status: TokenStatus::Ok,
             is_x_premium: false,
             refreshed_at: None,
-            connected_at: Utc::now(),
+            connected_at: DateTime::from_timestamp(0, 0).unwrap(),
             connected_by: None,
             may_disconnect: false,
             history: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_filter_keeps_one_platform_one_status_or_everything() {
+        let ok = account(None, "ada");
+        let broken = ConnectedAccount {
+            status: TokenStatus::NeedsReconnect,
+            ..account(None, "bob")
+        };
+        let all = AccountFilter::from_query(None, None);
+        assert!(!all.is_set() && all.keeps(&ok) && all.keeps(&broken));
+        let needs = AccountFilter::from_query(None, Some("needs_reconnect"));
+        assert!(!needs.keeps(&ok) && needs.keeps(&broken));
+        let mastodon = AccountFilter::from_query(Some("mastodon"), None);
+        assert!(mastodon.keeps(&ok));
+        let x = AccountFilter::from_query(Some("x"), Some("ok"));
+        assert!(!x.keeps(&ok));
+        let unknown = AccountFilter::from_query(Some("myspace"), Some("fine"));
+        assert_eq!(unknown, AccountFilter::default(), "an unknown value filters nothing");
     }
 
     #[test]
@@ -415,11 +493,41 @@ pub struct PersonView {
     pub since: DateTime<Utc>,
 }
 
+/// An invitation not yet accepted, as the people page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub role: crate::Role,
+    /// The email of who invited them, while they have an account.
+    pub invited_by: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What an invitation link's page shows before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub workspace_name: String,
+    pub email: String,
+    pub role: crate::Role,
+    pub invited_by: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    /// Who is signed in, if anyone.
+    pub signed_in_as: Option<String>,
+}
+
 /// The people page: who belongs to the current workspace, and what the viewer may do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeopleOverview {
     pub workspace_name: String,
     pub people: Vec<PersonView>,
+    /// Open invitations (for those who may manage people; empty for the others).
+    pub invitations: Vec<InvitationView>,
+    /// A just-created invitation's link, shown once to copy.
+    pub new_invitation_link: Option<String>,
     /// The viewer's own role.
     pub role: crate::Role,
     pub me: String,

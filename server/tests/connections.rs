@@ -17,6 +17,32 @@ const FUNCTIONS: [(&str, &str); 6] = [
 ];
 
 on_both_databases! {
+    async fn the_list_filters_by_platform_and_status(app) {
+        let cookie = app.sign_up("ada@example.com").await;
+        // X, Threads, LinkedIn, YouTube (reconnect needed), TikTok and Mastodon.
+        app.seed_demo_accounts("ada@example.com", 6).await;
+        let list = |query: &'static str| {
+            let app = &app;
+            let cookie = cookie.clone();
+            async move { app.get(&format!("/dashboard/connections{query}"), Some(&cookie)).await.body }
+        };
+        let platforms = |body: &str| -> Vec<String> {
+            body.split("<li data-account-id=\"").skip(1)
+                .filter_map(|card| card.split("data-platform=\"").nth(1)?.split('"').next().map(str::to_owned))
+                .collect()
+        };
+        let all = list("").await;
+        assert_eq!(platforms(&all).len(), 6, "{all}");
+        let broken = list("?status=needs_reconnect").await;
+        assert_eq!(platforms(&broken), ["youtube"]);
+        assert!(broken.contains("6 of 3"), "the plan's usage still counts every account");
+        assert_eq!(platforms(&list("?platform=mastodon").await), ["mastodon"]);
+        let nothing = list("?platform=x&status=needs_reconnect").await;
+        assert!(platforms(&nothing).is_empty());
+        assert!(nothing.contains("No account matches this filter"), "{nothing}");
+        assert_eq!(platforms(&list("?platform=myspace&status=fine").await).len(), 6, "an unknown value filters nothing");
+    }
+
     async fn server_functions_refuse_anonymous_callers(app) {
         for (function, args) in FUNCTIONS {
             let response = app.call_with(function, args, None).await;

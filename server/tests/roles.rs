@@ -48,217 +48,67 @@ enum Target {
     Webhook,
     /// A viewer added for the call.
     Person,
+    /// An open invitation (its id).
+    Invitation,
+    /// An open invitation (its link's token).
+    InvitationLink,
 }
 
 /// Each server function: its arguments (with `{target}` for the target's id), the target, and
 /// the outcome per caller.
 #[rustfmt::skip]
 const SERVER_FUNCTIONS: &[(&str, &str, Target, [Expect; 6])] = &[
-    (
-        "connected_accounts",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "flash_notice",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "disconnect_preview",
-        "account={target}",
-        Target::Account,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "settings_overview",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "webhooks_overview",
-        "",
-        Target::Nothing,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "plan_summary",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "platform_availability",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "credentials_form",
-        "platform=bluesky",
-        Target::Nothing,
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "account_choices",
-        "selection=none",
-        Target::Nothing,
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "billing_overview",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "people_overview",
-        "",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "create_api_key",
-        "name=Tool",
-        Target::Nothing,
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
+    ("connected_accounts", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("flash_notice", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("disconnect_preview", "account={target}", Target::Account, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("settings_overview", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("webhooks_overview", "", Target::Nothing, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("plan_summary", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("platform_availability", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("credentials_form", "platform=bluesky", Target::Nothing, [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("account_choices", "selection=none", Target::Nothing, [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("billing_overview", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("people_overview", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("create_api_key", "name=Tool", Target::Nothing, [Let, Let, Let, Refuse, Hidden, SignIn]),
     // A member may revoke only their own keys: the owner's is not found for them.
-    (
-        "revoke_api_key",
-        "id={target}",
-        Target::ApiKey,
-        [Let, Let, Hidden, Refuse, Hidden, SignIn],
-    ),
-    (
-        "add_webhook_endpoint",
-        "url=https%3A%2F%2Fhooks.invalid%2Fin",
-        Target::Nothing,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "remove_webhook_endpoint",
-        "id={target}",
-        Target::Webhook,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "test_webhook_endpoint",
-        "id={target}",
-        Target::Webhook,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "disconnect_account",
-        "account={target}",
-        Target::Account,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "switch_workspace",
-        "workspace={workspace}&back=%2Fdashboard%2Fpeople",
-        Target::Nothing,
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "change_role",
-        "user={target}&role=member",
-        Target::Person,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
-    (
-        "remove_person",
-        "user={target}",
-        Target::Person,
-        [Let, Let, Refuse, Refuse, Hidden, SignIn],
-    ),
+    ("revoke_api_key", "id={target}", Target::ApiKey, [Let, Let, Hidden, Refuse, Hidden, SignIn]),
+    ("add_webhook_endpoint", "url=https%3A%2F%2Fhooks.invalid%2Fin", Target::Nothing, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("remove_webhook_endpoint", "id={target}", Target::Webhook, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("test_webhook_endpoint", "id={target}", Target::Webhook, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("disconnect_account", "account={target}", Target::Account, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("switch_workspace", "workspace={workspace}&back=%2Fdashboard%2Fpeople", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("change_role", "user={target}&role=member", Target::Person, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("remove_person", "user={target}", Target::Person, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("invite_person", "email=new%40example.com&role=viewer", Target::Nothing, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("revoke_invitation", "id={target}", Target::Invitation, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    // Whoever holds the link may read it; only the invited address may accept it.
+    ("invitation", "token={target}", Target::InvitationLink, [Let, Let, Let, Let, Let, Let]),
+    ("accept_invitation", "token={target}", Target::InvitationLink, [Refuse, Refuse, Refuse, Refuse, Refuse, SignIn]),
     // Last: a new workspace becomes the one its maker acts in.
-    (
-        "create_workspace",
-        "name=Side+project",
-        Target::Nothing,
-        [Let, Let, Let, Let, Let, SignIn],
-    ),
+    ("create_workspace", "name=Side+project", Target::Nothing, [Let, Let, Let, Let, Let, SignIn]),
 ];
 
 /// Routes outside the server functions (`web/mod.rs`): method, path, form, outcome per caller.
 #[rustfmt::skip]
 const ROUTES: &[(&str, &str, &str, [Expect; 6])] = &[
-    (
-        "POST",
-        "/api/v1/auth/reddit/connect",
-        "",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "POST",
-        "/api/v1/auth/bluesky/credentials",
-        "identifier=a.bsky.social&app_password=x",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "POST",
-        "/api/v1/auth/facebook/select",
-        "selection=none",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "GET",
-        "/api/v1/auth/reddit/callback?state=s&code=c",
-        "",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "GET",
-        "/api/v1/accounts/{target}/avatar",
-        "",
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "GET",
-        "/api/v1/live-statuses",
-        "",
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
+    ("POST", "/api/v1/auth/reddit/connect", "", [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("POST", "/api/v1/auth/bluesky/credentials", "identifier=a.bsky.social&app_password=x", [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("POST", "/api/v1/auth/facebook/select", "selection=none", [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("GET", "/api/v1/auth/reddit/callback?state=s&code=c", "", [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("GET", "/api/v1/accounts/{target}/avatar", "", [Let, Let, Let, Let, Hidden, SignIn]),
+    ("GET", "/api/v1/live-statuses", "", [Let, Let, Let, Let, Hidden, SignIn]),
 ];
 
 /// The integration API, by the role of the key's maker (a key acts at most as a member).
 #[rustfmt::skip]
 const API: &[(&str, &str, [Expect; 6])] = &[
-    (
-        "GET",
-        "/api/v1/accounts",
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "GET",
-        "/api/v1/accounts/{id}",
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "POST",
-        "/api/v1/accounts/{id}/access-token",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
+    ("GET", "/api/v1/accounts", [Let, Let, Let, Let, Hidden, SignIn]),
+    ("GET", "/api/v1/accounts/{id}", [Let, Let, Let, Let, Hidden, SignIn]),
+    ("POST", "/api/v1/accounts/{id}/access-token", [Let, Let, Let, Refuse, Hidden, SignIn]),
     ("GET", "/api/v1/posts", [Let, Let, Let, Let, Hidden, SignIn]),
-    (
-        "POST",
-        "/api/v1/posts",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
-    (
-        "GET",
-        "/api/v1/posts/{id}",
-        [Let, Let, Let, Let, Hidden, SignIn],
-    ),
-    (
-        "POST",
-        "/api/v1/posts/{id}/cancel",
-        [Let, Let, Let, Refuse, Hidden, SignIn],
-    ),
+    ("POST", "/api/v1/posts", [Let, Let, Let, Refuse, Hidden, SignIn]),
+    ("GET", "/api/v1/posts/{id}", [Let, Let, Let, Let, Hidden, SignIn]),
+    ("POST", "/api/v1/posts/{id}/cancel", [Let, Let, Let, Refuse, Hidden, SignIn]),
 ];
 
 struct Fixture {
@@ -321,6 +171,18 @@ impl Fixture {
     async fn make(&self, target: Target) -> String {
         let db = &self.app.state.db;
         match target {
+            Target::Invitation | Target::InvitationLink => {
+                let email = format!("{}@example.com", engine::storage::db::new_id());
+                let (id, token) =
+                    engine::identity::invitations::create(db, &self.owner, &email, Role::Member)
+                        .await
+                        .unwrap();
+                if target == Target::Invitation {
+                    id
+                } else {
+                    secrecy::ExposeSecret::expose_secret(&token).to_owned()
+                }
+            }
             Target::Nothing => String::new(),
             Target::Account => {
                 let who = engine::connections::connect::Connector::from(&self.owner);
@@ -378,6 +240,17 @@ impl Fixture {
     async fn intact(&self, target: Target, id: &str) -> bool {
         let sql = match target {
             Target::Nothing => return true,
+            Target::Invitation => {
+                "SELECT COUNT(*) FROM invitations WHERE id = $1 AND revoked_at IS NULL AND accepted_at IS NULL"
+            }
+            Target::InvitationLink => {
+                return engine::identity::invitations::find(
+                    &self.app.state.db,
+                    &secrecy::SecretString::from(id.to_owned()),
+                )
+                .await
+                .is_ok()
+            }
             Target::Account => "SELECT COUNT(*) FROM connected_accounts WHERE id = $1",
             Target::ApiKey => "SELECT COUNT(*) FROM api_keys WHERE id = $1 AND revoked_at IS NULL",
             Target::Webhook => "SELECT COUNT(*) FROM webhook_endpoints WHERE id = $1",

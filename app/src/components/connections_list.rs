@@ -1,5 +1,8 @@
 use crate::components::{AccountCard, ConnectButtons, EmptyState, LimitNotice, LiveStatuses};
-use domain::{connect_options, ConnectedAccount, PlanSummary, PlatformAvailability};
+use domain::{
+    connect_options, AccountFilter, ConnectedAccount, Platform, PlanSummary, PlatformAvailability,
+    StatusFilter,
+};
 use leptos::prelude::*;
 
 /// The loaded page: the limit notice when at the cap, the accounts (or the empty state), and a
@@ -9,6 +12,9 @@ pub fn ConnectionsList(
     accounts: Vec<ConnectedAccount>,
     plan: PlanSummary,
     availability: Vec<PlatformAvailability>,
+    /// Which accounts to show (the page's `?platform=&status=`).
+    #[prop(optional)]
+    filter: AccountFilter,
 ) -> impl IntoView {
     let may_connect = crate::components::viewer_may(domain::Permission::Connect);
     let count = accounts.len();
@@ -22,12 +28,26 @@ pub fn ConnectionsList(
             .find(|a| a.platform == platform)
             .and_then(|a| a.unavailable_reason.clone())
     };
-    let body = if accounts.is_empty() {
+    let mut platforms: Vec<Platform> = accounts.iter().map(|account| account.platform).collect();
+    platforms.dedup();
+    let shown: Vec<ConnectedAccount> = accounts
+        .into_iter()
+        .filter(|account| filter.keeps(account))
+        .collect();
+    let body = if count == 0 {
         view! { <EmptyState/> }.into_any()
+    } else if shown.is_empty() {
+        view! {
+            <p class="hint filter-empty">
+                "No account matches this filter. "
+                <a href="/dashboard/connections">"Show all accounts"</a>
+            </p>
+        }
+        .into_any()
     } else {
         view! {
             <ul class="accounts">
-                {accounts
+                {shown
                     .into_iter()
                     .map(|account| {
                         let reconnect_blocked = blocked(account.platform);
@@ -48,6 +68,7 @@ pub fn ConnectionsList(
                     <h2 id="accounts-heading">"Connected accounts"</h2>
                     <span class="panel-count" title="Accounts used on the workspace's plan">{usage_label}</span>
                 </header>
+                {(count > 1).then(|| view! { <ListFilter filter platforms/> })}
                 {body}
             </section>
             {may_connect.then(|| view! {
@@ -59,5 +80,35 @@ pub fn ConnectionsList(
                 </section>
             })}
         </div>
+    }
+}
+
+/// Narrows the list to one platform or one status. A plain GET form: it works without
+/// JavaScript, and the filtered list has its own address to share.
+#[component]
+fn ListFilter(filter: AccountFilter, platforms: Vec<Platform>) -> impl IntoView {
+    view! {
+        <form method="get" action="/dashboard/connections" class="list-filter" role="search" aria-label="Filter accounts">
+            <label>
+                "Platform"
+                <select name="platform">
+                    <option value="">"All platforms"</option>
+                    {platforms.into_iter().map(|platform| view! {
+                        <option value=platform.slug() selected=filter.platform == Some(platform)>{platform.display_name()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Status"
+                <select name="status">
+                    <option value="">"Any status"</option>
+                    {StatusFilter::all().iter().map(|status| view! {
+                        <option value=status.as_str() selected=filter.status == Some(*status)>{status.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button button-quiet">"Filter"</button>
+            {filter.is_set().then(|| view! { <a href="/dashboard/connections" class="button button-quiet">"Clear"</a> })}
+        </form>
     }
 }

@@ -20,6 +20,10 @@ pub fn ConnectionsPage() -> impl IntoView {
     // After a disconnect, its outcome waits in the session (it cannot be forged in a link).
     let flash = (notice.is_none() && crate::query_value(&query, "disconnected").is_some())
         .then(|| Resource::new(|| (), |_| take_flash_notice()));
+    let filter = domain::AccountFilter::from_query(
+        crate::query_value(&query, "platform").as_deref(),
+        crate::query_value(&query, "status").as_deref(),
+    );
     let accounts = Resource::new(|| (), |_| get_connected_accounts());
     let plan = Resource::new(|| (), |_| get_plan_summary());
     let availability = Resource::new(|| (), |_| get_platform_availability());
@@ -51,7 +55,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                             let accounts = accounts.await?;
                             let plan = plan.await?;
                             let availability = availability.await?;
-                            Ok::<_, AppError>(view! { <ConnectionsList accounts plan availability/> })
+                            Ok::<_, AppError>(view! { <ConnectionsList accounts plan availability filter/> })
                         })}
                     </ErrorBoundary>
                 </Suspense>

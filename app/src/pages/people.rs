@@ -1,9 +1,9 @@
 use crate::api::get_people_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
-use crate::forms::{ChangeRole, CreateWorkspace, RemovePerson};
+use crate::forms::{ChangeRole, CreateWorkspace, InvitePerson, RemovePerson, RevokeInvitation};
 use crate::pages::{when, LoadError};
-use domain::{PeopleOverview, PersonView, Role};
+use domain::{InvitationView, PeopleOverview, PersonView, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,12 +14,19 @@ pub fn PeoplePage() -> impl IntoView {
     let change = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemovePerson>::new();
     let create = ServerAction::<CreateWorkspace>::new();
+    let actions = PeopleActions {
+        change,
+        remove,
+        invite: ServerAction::new(),
+        revoke: ServerAction::new(),
+    };
     let error = move || {
         change
             .value()
             .get()
             .or_else(|| remove.value().get())
             .or_else(|| create.value().get())
+            .or_else(|| actions.revoke.value().get())
             .and_then(Result::err)
     };
     let overview = Resource::new(|| (), |_| get_people_overview());
@@ -38,7 +45,7 @@ pub fn PeoplePage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors/> }>
                     {move || Suspend::new(async move {
                         let overview = overview.await?;
-                        Ok::<_, AppError>(view! { <PeopleList overview change remove/> })
+                        Ok::<_, AppError>(view! { <PeopleList overview actions/> })
                     })}
                 </ErrorBoundary>
             </Suspense>
@@ -46,19 +53,34 @@ pub fn PeoplePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn PeopleList(
-    overview: PeopleOverview,
+/// The people page's forms.
+#[derive(Clone, Copy)]
+struct PeopleActions {
     change: ServerAction<ChangeRole>,
     remove: ServerAction<RemovePerson>,
-) -> impl IntoView {
+    invite: ServerAction<InvitePerson>,
+    revoke: ServerAction<RevokeInvitation>,
+}
+
+#[component]
+fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView {
     let PeopleOverview {
         workspace_name,
         people,
+        invitations,
+        new_invitation_link,
         role,
         me,
     } = overview;
+    let PeopleActions { change, remove, .. } = actions;
     view! {
+        {new_invitation_link.map(|link| view! {
+            <div class="notice secret-once" role="status">
+                <p><strong>"Copy this invitation link now: it is not shown again."</strong></p>
+                <p><code class="secret" data-testid="new-invitation-link">{link}</code></p>
+                <p class="hint">"Send it to the person you invited. It works once, for their email address, for 7 days."</p>
+            </div>
+        })}
         <section class="panel" aria-labelledby="people-heading">
             <header class="panel-header">
                 <h2 id="people-heading">{workspace_name}</h2>
@@ -70,6 +92,78 @@ fn PeopleList(
                 }).collect_view()}
             </ul>
         </section>
+        {role.may(domain::Permission::ManagePeople).then(|| view! {
+            <Invitations invitations actions viewer=role/>
+        })}
+    }
+}
+
+/// Open invitations, and the form that makes one.
+#[component]
+fn Invitations(invitations: Vec<InvitationView>, actions: PeopleActions, viewer: Role) -> impl IntoView {
+    let invite_error = move || actions.invite.value().get().and_then(Result::err);
+    let grantable: Vec<Role> = Role::all()
+        .iter()
+        .copied()
+        .filter(|role| viewer.may_grant(*role))
+        .collect();
+    view! {
+        <section class="panel" aria-labelledby="invitations-heading">
+            <header class="panel-header"><h2 id="invitations-heading">"Invitations"</h2></header>
+            {if invitations.is_empty() {
+                view! { <p class="hint">"No open invitations."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="endpoint-list">
+                        {invitations.into_iter().map(|invitation| view! { <InvitationRow invitation revoke=actions.revoke/> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            <ActionForm action=actions.invite attr:class="auth-form endpoint-form">
+                <label>
+                    "Email address"
+                    <input type="email" name="email" required maxlength="254" placeholder="colleague@example.com"
+                        aria-invalid=move || invite_error().map(|_| "true")
+                        aria-describedby=move || invite_error().map(|_| "invite-error")/>
+                </label>
+                <label>
+                    "Role"
+                    <select name="role">
+                        {grantable.into_iter().map(|role| view! {
+                            <option value=role.as_str() selected=role == Role::Member>{role.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || invite_error().map(|error| view! { <p class="form-error" id="invite-error" role="alert">{error.to_string()}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">"Invite"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn InvitationRow(invitation: InvitationView, revoke: ServerAction<RevokeInvitation>) -> impl IntoView {
+    let by = invitation
+        .invited_by
+        .map(|by| format!(", invited by {by}"))
+        .unwrap_or_default();
+    let revoke_label = format!("Revoke the invitation for {}", invitation.email);
+    view! {
+        <li class="endpoint-row" data-invitation=invitation.email.clone()>
+            <div>
+                <p class="endpoint-url"><strong>{invitation.email.clone()}</strong></p>
+                <p class="hint">{format!("{}{by} · expires {}", invitation.role.label(), when(invitation.expires_at))}</p>
+            </div>
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=invitation.id.clone()/>
+                <button type="submit" class="button button-quiet button-danger" aria-label=revoke_label>
+                    "Revoke"
+                </button>
+            </ActionForm>
+        </li>
     }
 }
 

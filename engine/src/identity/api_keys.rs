@@ -5,14 +5,11 @@
 use crate::events::audit::{self, Subject};
 use crate::identity::workspaces::Member;
 use crate::storage::db::{flag, new_id, to_millis, Db};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use domain::columns::MaybeMillis;
 use domain::ApiKeyView;
 use domain::{AuditAction, Permission, Role};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 
 const KEY_PREFIX: &str = "pb_";
 /// How much of a key is kept in the clear to tell keys apart in lists.
@@ -22,7 +19,7 @@ pub const MAX_KEYS_PER_OWNER: i64 = 25;
 const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
 fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    super::token_hash(key)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,10 +54,7 @@ pub async fn create(
     if active >= MAX_KEYS_PER_OWNER {
         return Err(KeyError::TooMany);
     }
-    let key = format!(
-        "{KEY_PREFIX}{}",
-        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-    );
+    let key = super::new_token(KEY_PREFIX);
     let id = new_id();
     sqlx::query(
         "INSERT INTO api_keys (id, workspace_id, created_by, name, prefix, key_hash, created_at)

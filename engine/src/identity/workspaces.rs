@@ -158,7 +158,7 @@ pub async fn create(db: &Db, name: &str, owner: &User) -> Result<WorkspaceChoice
     Ok(created)
 }
 
-async fn insert_member(
+pub(crate) async fn insert_member(
     conn: &mut AnyConnection,
     workspace_id: &str,
     user_id: &str,
