@@ -4,8 +4,9 @@
 use crate::error::AppError;
 use crate::notices::Notice;
 use domain::{
-    AccountChoices, BillingOverview, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    InvitationPreview, PeopleOverview, PlanSummary, PlatformAvailability, SettingsOverview, WebhooksOverview,
+    AccountChoices, BillingOverview, ConnectLinkOffer, ConnectedAccount, CredentialsForm,
+    DisconnectPreview, InvitationPreview, PeopleOverview, PlanSummary, PlatformAvailability,
+    SettingsOverview, WebhooksOverview,
 };
 use leptos::prelude::*;
 
@@ -259,24 +260,50 @@ pub async fn get_people_overview() -> Result<PeopleOverview, AppError> {
     use crate::server_context::{app_state, require};
     let member = require(domain::Permission::View)?;
     let state = app_state()?;
-    let new_invitation_link = match leptos_axum::extract::<tower_sessions::Session>().await {
-        Ok(session) => crate::flash::NEW_INVITATION
-            .take(&state.secrets, &session)
-            .await
-            .map(|(_, token)| {
+    let base = state
+        .config
+        .base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let (new_invitation_link, new_connect_link) =
+        match leptos_axum::extract::<tower_sessions::Session>().await {
+            Ok(session) => {
                 use secrecy::ExposeSecret;
-                format!(
-                    "{}{}",
-                    state.config.base_url.as_str().trim_end_matches('/'),
-                    engine::identity::invitations::path(token.expose_secret())
-                )
-            }),
-        Err(_) => None,
+                let invitation = crate::flash::NEW_INVITATION
+                    .take(&state.secrets, &session)
+                    .await
+                    .map(|(_, token)| {
+                        let path = engine::identity::invitations::path(token.expose_secret());
+                        format!("{base}{path}")
+                    });
+                let link = crate::flash::NEW_CONNECT_LINK
+                    .take(&state.secrets, &session)
+                    .await
+                    .map(|(_, token)| {
+                        let path = engine::connections::connect_links::path(token.expose_secret());
+                        format!("{base}{path}")
+                    });
+                (invitation, link)
+            }
+            Err(_) => (None, None),
+        };
+    let accounts = if member.may(domain::Permission::ShareConnectLinks) {
+        engine::connections::accounts::list_owned(&state.db, member.workspace_id())
+            .await?
+            .into_iter()
+            .map(|record| (record.id.clone(), record.username.clone(), record.platform))
+            .collect()
+    } else {
+        Vec::new()
     };
     Ok(PeopleOverview {
         people: engine::identity::workspaces::people(&state.db, member.workspace_id()).await?,
         invitations: engine::identity::invitations::open(&state.db, &member).await?,
         new_invitation_link,
+        connect_links: engine::connections::connect_links::open(&state.db, &member).await?,
+        new_connect_link,
+        accounts,
         workspace_name: member.workspace.name,
         role: member.workspace.role,
         me: member.user.id,
@@ -300,5 +327,24 @@ pub async fn get_invitation(token: String) -> Result<InvitationPreview, AppError
         invited_by: invitation.invited_by,
         expires_at: invitation.expires_at,
         signed_in_as: signed_in_member().map(|member| member.user.email),
+    })
+}
+
+/// What a connect link offers, for its page: the workspace's name, the note, the platforms.
+/// Anyone holding the link may read it; nothing else of the workspace is in it.
+#[server(prefix = "/api/fn", endpoint = "connect_link")]
+pub async fn get_connect_link(token: String) -> Result<ConnectLinkOffer, AppError> {
+    use crate::server_context::{app_state, reject};
+    let state = app_state()?;
+    let link =
+        engine::connections::connect_links::find(&state.db, &secrecy::SecretString::from(token))
+            .await?
+            .ok_or_else(|| reject(AppError::Link(domain::LinkProblem::NotFound)))?;
+    Ok(ConnectLinkOffer {
+        workspace_name: link.workspace_name,
+        note: link.note,
+        platforms: link.platforms,
+        reconnects: link.reconnect_username,
+        expires_at: link.expires_at,
     })
 }

@@ -1,8 +1,8 @@
 //! The one error type server functions return. Its messages are safe to show: internal details are
 //! logged on the server and never cross the wire.
 
-use crate::notices::{api_key_problem, people_problem, webhook_problem};
-use domain::{ApiKeyProblem, PeopleProblem, WebhookProblem};
+use crate::notices::{api_key_problem, link_problem, people_problem, webhook_problem};
+use domain::{ApiKeyProblem, LinkProblem, PeopleProblem, WebhookProblem};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,9 @@ pub enum AppError {
     /// The switcher's or the people page's forms could not do what was asked.
     #[error("{}", people_problem(.0))]
     People(PeopleProblem),
+    /// The people page's connect link forms could not do what was asked.
+    #[error("{}", link_problem(.0))]
+    Link(LinkProblem),
 }
 
 impl AppError {
@@ -52,9 +55,13 @@ impl AppError {
                 | PeopleProblem::InvitationUsed,
             ) => StatusCode::NOT_FOUND,
             AppError::People(PeopleProblem::InvitationForSomeoneElse) => StatusCode::FORBIDDEN,
-            AppError::ApiKey(_) | AppError::Webhook(_) | AppError::People(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+            AppError::Link(LinkProblem::NotFound | LinkProblem::AccountNotFound) => {
+                StatusCode::NOT_FOUND
             }
+            AppError::ApiKey(_)
+            | AppError::Webhook(_)
+            | AppError::People(_)
+            | AppError::Link(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal | AppError::Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -121,6 +128,19 @@ impl From<engine::identity::invitations::InvitationError> for AppError {
             InvitationError::ForSomeoneElse => PeopleProblem::InvitationForSomeoneElse,
             InvitationError::Database(cause) => return AppError::internal(cause),
         })
+    }
+}
+
+/// Why a connect link could not be made or revoked, as the people page says it.
+#[cfg(feature = "ssr")]
+impl From<engine::connections::connect_links::LinkError> for AppError {
+    fn from(error: engine::connections::connect_links::LinkError) -> AppError {
+        use engine::connections::connect_links::LinkError;
+        match error {
+            LinkError::Refused(problem) => AppError::Link(problem),
+            LinkError::NotAllowed => AppError::Forbidden,
+            LinkError::Database(cause) => AppError::internal(cause),
+        }
     }
 }
 

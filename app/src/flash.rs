@@ -32,6 +32,11 @@ pub const NEW_INVITATION: SealedFlash = SealedFlash {
     context: "invitation_flash",
 };
 
+pub const NEW_CONNECT_LINK: SealedFlash = SealedFlash {
+    key: "new_connect_link",
+    context: "connect_link_flash",
+};
+
 impl SealedFlash {
     fn context(&self, id: &str) -> String {
         format!("{}:{id}", self.context)

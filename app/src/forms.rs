@@ -312,6 +312,74 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     land::<RevokeInvitation, _>(PEOPLE, PEOPLE, outcome)
 }
 
+/// Makes a connect link for some platforms (or to renew one account); the people page shows it
+/// once, to copy.
+#[server(prefix = "/api/fn", endpoint = "create_connect_link")]
+pub async fn create_connect_link(
+    platforms: Option<Vec<String>>,
+    account: Option<String>,
+    note: String,
+    uses: String,
+    hours: String,
+) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::{LinkProblem, Permission, Platform};
+    use engine::connections::connect_links::{self, LinkRequest};
+    let outcome = async {
+        let member = require(Permission::ShareConnectLinks)?;
+        let state = app_state()?;
+        let request = LinkRequest {
+            platforms: platforms
+                .unwrap_or_default()
+                .iter()
+                .map(|slug| {
+                    Platform::from_slug(slug).ok_or(AppError::Link(LinkProblem::NoPlatform))
+                })
+                .collect::<Result<_, _>>()?,
+            reconnect_account_id: account.filter(|id| !id.is_empty()),
+            note,
+            max_uses: uses
+                .trim()
+                .parse()
+                .map_err(|_| AppError::Link(LinkProblem::InvalidUses))?,
+            lifetime: hours
+                .trim()
+                .parse::<u32>()
+                .map(|hours| chrono::Duration::hours(i64::from(hours)))
+                .map_err(|_| AppError::Link(LinkProblem::InvalidExpiry))?,
+        };
+        let (id, token) = connect_links::create(&state.db, &member, request).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        if let Err(err) = crate::flash::NEW_CONNECT_LINK
+            .keep(&state.secrets, &session, &id, &token)
+            .await
+        {
+            tracing::error!(error = %err, "could not keep the new connect link for display");
+        }
+        tracing::info!(user_id = %member.user.id, link_id = %id, "connect link created");
+        Ok(())
+    }
+    .await;
+    land::<CreateConnectLink, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Revokes a connect link: it connects nothing more.
+#[server(prefix = "/api/fn", endpoint = "revoke_connect_link")]
+pub async fn revoke_connect_link(id: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use domain::{LinkProblem, Permission};
+    let outcome = async {
+        let member = require(Permission::ShareConnectLinks)?;
+        let state = app_state()?;
+        if !engine::connections::connect_links::revoke(&state.db, &member, &id).await? {
+            return Err(AppError::Link(LinkProblem::NotFound));
+        }
+        Ok(())
+    }
+    .await;
+    land::<RevokeConnectLink, _>(PEOPLE, PEOPLE, outcome)
+}
+
 /// Accepts an invitation as the signed-in person, who then acts in its workspace.
 #[server(prefix = "/api/fn", endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String) -> Result<(), AppError> {

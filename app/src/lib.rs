@@ -16,8 +16,9 @@ use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    BillingPage, ChooseAccountsPage, ConnectFormPage, ConnectionsPage, DisconnectPage,
-    InvitationPage, NotFoundPage, PeoplePage, SettingsPage, WebhooksPage, WelcomePage,
+    BillingPage, ChooseAccountsPage, ConnectFormPage, ConnectLinkPage, ConnectionsPage,
+    DisconnectPage, InvitationPage, LinkDonePage, NotFoundPage, PeoplePage, SettingsPage,
+    WebhooksPage, WelcomePage,
 };
 
 /// The HTML document around every page.
@@ -60,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/settings") view=SettingsPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/people") view=PeoplePage ssr=SsrMode::InOrder/>
                 <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/connect/:token") view=ConnectLinkPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/connected") view=LinkDonePage/>
             </Routes>
         </Router>
     }

@@ -1,8 +1,8 @@
 //! Turning the query parameters a page is opened with into words for the person.
 
 use domain::{
-    ApiKeyProblem, AuthProblem, ConnectErrorCode, CredentialField, FieldProblem, PeopleProblem,
-    Platform, Revocation, WebhookProblem,
+    ApiKeyProblem, AuthProblem, ConnectErrorCode, CredentialField, FieldProblem, LinkProblem,
+    PeopleProblem, Platform, Revocation, WebhookProblem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +120,10 @@ fn oauth_error_message(code: &str, name: &str) -> (String, Option<(String, Strin
             "{name} answered in a way Plugboard did not expect. Nothing was changed; try again."
         ),
         Code::AccountNotFound => "That account is no longer connected. Connect it again.".to_owned(),
+        Code::LinkUnusable => "This connect link has expired, was revoked or has been used. Ask for a new one.".to_owned(),
+        Code::LinkSeveralAccounts => format!(
+            "{name} offered several accounts. A connect link takes one: ask whoever sent it to connect from their dashboard, where you can pick."
+        ),
         Code::AlreadyDisconnected => "That account was already disconnected.".to_owned(),
         Code::AccountMismatch => format!(
             "You signed in to a different {name} account than the one you were reconnecting. Sign in to that account, or connect the other one as a new account."
@@ -318,6 +322,21 @@ pub fn people_problem(problem: &PeopleProblem) -> &'static str {
         PeopleProblem::InvitationUsed => "This invitation has already been accepted.",
         PeopleProblem::InvitationForSomeoneElse => {
             "This invitation is for another email address: sign out, then sign in or sign up with that one."
+        }
+    }
+}
+
+/// Why a connect link could not be made or revoked.
+pub fn link_problem(problem: &LinkProblem) -> &'static str {
+    match problem {
+        LinkProblem::NoPlatform => "Choose at least one platform the link connects.",
+        LinkProblem::InvalidNote => "Keep the note to 200 characters, on one line.",
+        LinkProblem::InvalidUses => "A link can be used from 1 to 100 times.",
+        LinkProblem::InvalidExpiry => "A link lasts from 1 hour to 7 days.",
+        LinkProblem::AccountNotFound => "That account is no longer connected.",
+        LinkProblem::NotFound => "That link was already revoked or has run out.",
+        LinkProblem::TooMany => {
+            "This workspace has as many open connect links as Plugboard allows. Revoke one first."
         }
     }
 }
@@ -552,7 +571,8 @@ mod tests {
         let key_words: Vec<_> = ApiKeyProblem::all().iter().map(api_key_problem).collect();
         let hook_words: Vec<_> = WebhookProblem::all().iter().map(webhook_problem).collect();
         let people_words: Vec<_> = PeopleProblem::all().iter().map(people_problem).collect();
-        for words in [key_words, hook_words, people_words] {
+        let link_words: Vec<_> = LinkProblem::all().iter().map(link_problem).collect();
+        for words in [key_words, hook_words, people_words, link_words] {
             let distinct: std::collections::HashSet<_> = words.iter().collect();
             assert_eq!(distinct.len(), words.len(), "{words:?}");
         }

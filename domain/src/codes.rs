@@ -68,6 +68,10 @@ code_enum! {
     pub enum ConnectErrorCode {
         NotConfigured,
         LimitReached,
+        /// A connect link that expired, was revoked or was used as often as it may be.
+        LinkUnusable,
+        /// Several accounts came back through a connect link: only one can be taken that way.
+        LinkSeveralAccounts,
         AccountNotFound,
         AccountMismatch,
         AlreadyDisconnected,
@@ -168,6 +172,20 @@ code_enum! {
         InvitationUsed,
         /// Opened while signed in with another email address than the invited one.
         InvitationForSomeoneElse,
+    }
+}
+
+code_enum! {
+    /// Why making or revoking a connect link did not happen (the people page).
+    pub enum LinkProblem {
+        NoPlatform,
+        /// A note longer than 200 characters, or with control characters.
+        InvalidNote,
+        InvalidUses,
+        InvalidExpiry,
+        AccountNotFound,
+        NotFound,
+        TooMany,
     }
 }
 

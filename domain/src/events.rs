@@ -34,6 +34,10 @@ crate::codes::code_enum! {
         InvitationAccepted,
         #[strum(serialize = "invitation.revoked")]
         InvitationRevoked,
+        #[strum(serialize = "connect_link.created")]
+        ConnectLinkCreated,
+        #[strum(serialize = "connect_link.revoked")]
+        ConnectLinkRevoked,
     }
 }
 
@@ -56,6 +60,8 @@ impl AuditAction {
             AuditAction::InvitationCreated => "Invitation sent",
             AuditAction::InvitationAccepted => "Invitation accepted",
             AuditAction::InvitationRevoked => "Invitation revoked",
+            AuditAction::ConnectLinkCreated => "Connect link made",
+            AuditAction::ConnectLinkRevoked => "Connect link revoked",
         }
     }
 }

@@ -18,8 +18,8 @@ pub mod views;
 pub const MAX_TYPED_URL_CHARS: usize = 2048;
 
 pub use codes::{
-    ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, PeopleProblem,
-    PostStatus, Revocation, WebhookProblem,
+    ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, LinkProblem,
+    PeopleProblem, PostStatus, Revocation, WebhookProblem,
 };
 pub use events::{AuditAction, DeliveryStatus, WebhookEvent};
 pub use limits::{at_total_limit, check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
@@ -28,10 +28,10 @@ pub use return_path::is_local_path;
 pub use roles::{Permission, Role};
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
-    connect_options, time_ago, AccountChoice, AccountFilter, AccountChoices, ApiKeyView, AuditEntry,
-    BillingOverview, ConnectOption, ConnectedAccount, CredentialsForm, DisconnectPreview,
-    InvitationPreview, InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView,
-    PlanOffer, PlanSummary, StatusFilter,
-    PlatformAvailability, ReconnectTarget, SettingsOverview, WebhookDelivery, WebhookEndpoint,
-    WebhooksOverview, WorkspaceChoice,
+    connect_options, time_ago, AccountChoice, AccountChoices, AccountFilter, ApiKeyView,
+    AuditEntry, BillingOverview, ConnectLinkOffer, ConnectLinkView, ConnectOption,
+    ConnectedAccount, CredentialsForm, DisconnectPreview, InvitationPreview, InvitationView,
+    LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer, PlanSummary,
+    PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter, WebhookDelivery,
+    WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
 };

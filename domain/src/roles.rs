@@ -37,6 +37,8 @@ pub enum Permission {
     ManageWebhooks,
     /// Invite people, change roles below their own, remove people.
     ManagePeople,
+    /// Make and revoke connect links, through which someone without an account connects theirs.
+    ShareConnectLinks,
     /// Rename or delete the workspace, change its plan, grant or take the owner role.
     ManageWorkspace,
     /// Through an API key: read an account's access token to post with it.
@@ -68,7 +70,8 @@ impl Role {
             Permission::DisconnectAny
             | Permission::ManageApiKeys
             | Permission::ManageWebhooks
-            | Permission::ManagePeople => Role::Admin,
+            | Permission::ManagePeople
+            | Permission::ShareConnectLinks => Role::Admin,
             Permission::ManageWorkspace => Role::Owner,
         }
     }
@@ -121,6 +124,7 @@ mod tests {
             (ManageApiKeys, [true, true, false, false]),
             (ManageWebhooks, [true, true, false, false]),
             (ManagePeople, [true, true, false, false]),
+            (ShareConnectLinks, [true, true, false, false]),
             (ManageWorkspace, [true, false, false, false]),
             (UseAccessTokens, [true, true, true, false]),
             (SchedulePosts, [true, true, true, false]),

@@ -60,8 +60,8 @@ impl StatusFilter {
 }
 
 /// Which accounts the connections list shows: those of one platform, in one status, or all.
-/// Read from the page's query (`?platform=x&status=y`); a value Plugboard does not know filters
-/// nothing.
+/// Read from the page's query (`?show_platform=x&show_status=y`: a connect's outcome already
+/// uses `platform`); a value Plugboard does not know filters nothing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountFilter {
     pub platform: Option<Platform>,
@@ -69,6 +69,10 @@ pub struct AccountFilter {
 }
 
 impl AccountFilter {
+    /// The query's names for the two choices.
+    pub const PLATFORM: &'static str = "show_platform";
+    pub const STATUS: &'static str = "show_status";
+
     pub fn from_query(platform: Option<&str>, status: Option<&str>) -> AccountFilter {
         AccountFilter {
             platform: platform.and_then(Platform::from_slug),
@@ -81,7 +85,8 @@ impl AccountFilter {
     }
 
     pub fn keeps(&self, account: &ConnectedAccount) -> bool {
-        self.platform.is_none_or(|platform| platform == account.platform)
+        self.platform
+            .is_none_or(|platform| platform == account.platform)
             && self
                 .status
                 .is_none_or(|status| status == StatusFilter::of(account.status))
@@ -374,7 +379,11 @@ mod tests {
         let x = AccountFilter::from_query(Some("x"), Some("ok"));
         assert!(!x.keeps(&ok));
         let unknown = AccountFilter::from_query(Some("myspace"), Some("fine"));
-        assert_eq!(unknown, AccountFilter::default(), "an unknown value filters nothing");
+        assert_eq!(
+            unknown,
+            AccountFilter::default(),
+            "an unknown value filters nothing"
+        );
     }
 
     #[test]
@@ -519,6 +528,31 @@ pub struct InvitationPreview {
     pub signed_in_as: Option<String>,
 }
 
+/// An open connect link, as the people page lists it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectLinkView {
+    pub id: String,
+    pub platforms: Vec<Platform>,
+    /// The account it reconnects, by its title, when it is for one account.
+    pub reconnects: Option<String>,
+    pub note: Option<String>,
+    pub uses_left: u32,
+    pub expires_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+}
+
+/// What a connect link's page offers the person who opens it: the workspace's name, the note,
+/// and the platforms, nothing else of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectLinkOffer {
+    pub workspace_name: String,
+    pub note: Option<String>,
+    pub platforms: Vec<Platform>,
+    /// The handle of the account to renew, when the link reconnects one.
+    pub reconnects: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The people page: who belongs to the current workspace, and what the viewer may do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeopleOverview {
@@ -528,6 +562,12 @@ pub struct PeopleOverview {
     pub invitations: Vec<InvitationView>,
     /// A just-created invitation's link, shown once to copy.
     pub new_invitation_link: Option<String>,
+    /// Open connect links (for those who may share them; empty for the others).
+    pub connect_links: Vec<ConnectLinkView>,
+    /// A just-created connect link, shown once to copy.
+    pub new_connect_link: Option<String>,
+    /// The workspace's accounts a reconnect link can be made for: (id, title, platform).
+    pub accounts: Vec<(String, String, Platform)>,
     /// The viewer's own role.
     pub role: crate::Role,
     pub me: String,

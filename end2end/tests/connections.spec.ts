@@ -22,7 +22,10 @@ test('sign up leads to the hydrated connections page with its empty state', asyn
   await expect(page).toHaveURL('/dashboard/connections');
   await expect(page.getByRole('heading', { name: 'Connections', level: 1 })).toBeVisible();
   await expect(page.getByText('No accounts connected yet')).toBeVisible();
-  await expect(page.getByText(email)).toBeVisible();
+  // Who is signed in, and the personal workspace sign-up made for them, named after them.
+  await expect(page.locator('.topbar-email')).toHaveText(email);
+  await expect(page.getByRole('group').locator('.workspace-name')).toHaveText(email);
+  await expect(page.getByRole('group').locator('.role-badge').first()).toHaveText('Owner');
   await expect(page.getByTestId('connections-list').locator('.connect-grid li')).toHaveCount(14);
   await expect(page.getByTestId('connections-skeleton')).toBeHidden();
   await waitForHydration(page);

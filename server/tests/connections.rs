@@ -33,14 +33,16 @@ on_both_databases! {
         };
         let all = list("").await;
         assert_eq!(platforms(&all).len(), 6, "{all}");
-        let broken = list("?status=needs_reconnect").await;
+        let broken = list("?show_status=needs_reconnect").await;
         assert_eq!(platforms(&broken), ["youtube"]);
         assert!(broken.contains("6 of 3"), "the plan's usage still counts every account");
-        assert_eq!(platforms(&list("?platform=mastodon").await), ["mastodon"]);
-        let nothing = list("?platform=x&status=needs_reconnect").await;
+        assert_eq!(platforms(&list("?show_platform=mastodon").await), ["mastodon"]);
+        let nothing = list("?show_platform=x&show_status=needs_reconnect").await;
         assert!(platforms(&nothing).is_empty());
         assert!(nothing.contains("No account matches this filter"), "{nothing}");
-        assert_eq!(platforms(&list("?platform=myspace&status=fine").await).len(), 6, "an unknown value filters nothing");
+        assert_eq!(platforms(&list("?show_platform=myspace&show_status=fine").await).len(), 6, "an unknown value filters nothing");
+        // A connect's outcome names its platform too; that is not a filter.
+        assert_eq!(platforms(&list("?error=access_denied&platform=youtube").await).len(), 6);
     }
 
     async fn server_functions_refuse_anonymous_callers(app) {

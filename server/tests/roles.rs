@@ -52,6 +52,10 @@ enum Target {
     Invitation,
     /// An open invitation (its link's token).
     InvitationLink,
+    /// A usable connect link (its id).
+    ConnectLink,
+    /// A usable connect link (its token).
+    ConnectLinkToken,
 }
 
 /// Each server function: its arguments (with `{target}` for the target's id), the target, and
@@ -84,6 +88,10 @@ const SERVER_FUNCTIONS: &[(&str, &str, Target, [Expect; 6])] = &[
     // Whoever holds the link may read it; only the invited address may accept it.
     ("invitation", "token={target}", Target::InvitationLink, [Let, Let, Let, Let, Let, Let]),
     ("accept_invitation", "token={target}", Target::InvitationLink, [Refuse, Refuse, Refuse, Refuse, Refuse, SignIn]),
+    ("create_connect_link", "platforms[]=reddit&note=&uses=1&hours=24", Target::Nothing, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("revoke_connect_link", "id={target}", Target::ConnectLink, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    // A connect link's page is for whoever holds it, signed in or not.
+    ("connect_link", "token={target}", Target::ConnectLinkToken, [Let, Let, Let, Let, Let, Let]),
     // Last: a new workspace becomes the one its maker acts in.
     ("create_workspace", "name=Side+project", Target::Nothing, [Let, Let, Let, Let, Let, SignIn]),
 ];
@@ -97,6 +105,9 @@ const ROUTES: &[(&str, &str, &str, [Expect; 6])] = &[
     ("GET", "/api/v1/auth/reddit/callback?state=s&code=c", "", [Let, Let, Let, Refuse, Hidden, SignIn]),
     ("GET", "/api/v1/accounts/{target}/avatar", "", [Let, Let, Let, Let, Hidden, SignIn]),
     ("GET", "/api/v1/live-statuses", "", [Let, Let, Let, Let, Hidden, SignIn]),
+    // Through a connect link: no session needed, none used (the link decides where it lands).
+    ("POST", "/connect/{link}/start/reddit", "", [Let, Let, Let, Let, Let, Let]),
+    ("POST", "/connect/{link}/credentials/bluesky", "identifier=a.bsky.social&app_password=x", [Let, Let, Let, Let, Let, Let]),
 ];
 
 /// The integration API, by the role of the key's maker (a key acts at most as a member).
@@ -171,6 +182,24 @@ impl Fixture {
     async fn make(&self, target: Target) -> String {
         let db = &self.app.state.db;
         match target {
+            Target::ConnectLink | Target::ConnectLinkToken => {
+                let request = engine::connections::connect_links::LinkRequest {
+                    platforms: vec![Platform::Reddit, Platform::Bluesky],
+                    reconnect_account_id: None,
+                    note: String::new(),
+                    max_uses: 1,
+                    lifetime: engine::connections::connect_links::DEFAULT_LIFETIME,
+                };
+                let (id, token) =
+                    engine::connections::connect_links::create(db, &self.owner, request)
+                        .await
+                        .unwrap();
+                if target == Target::ConnectLink {
+                    id
+                } else {
+                    secrecy::ExposeSecret::expose_secret(&token).to_owned()
+                }
+            }
             Target::Invitation | Target::InvitationLink => {
                 let email = format!("{}@example.com", engine::storage::db::new_id());
                 let (id, token) =
@@ -195,7 +224,7 @@ impl Fixture {
                     &mut conn,
                     &self.app.state.secrets,
                     &who.workspace_id,
-                    Some(&who.user_id),
+                    who.user_id.as_deref(),
                     account,
                 )
                 .await
@@ -239,7 +268,8 @@ impl Fixture {
     /// Whether the target is as it was made (a refused or hidden call changes nothing).
     async fn intact(&self, target: Target, id: &str) -> bool {
         let sql = match target {
-            Target::Nothing => return true,
+            Target::Nothing | Target::ConnectLinkToken => return true,
+            Target::ConnectLink => "SELECT COUNT(*) FROM connect_links WHERE id = $1 AND revoked_at IS NULL",
             Target::Invitation => {
                 "SELECT COUNT(*) FROM invitations WHERE id = $1 AND revoked_at IS NULL AND accepted_at IS NULL"
             }
@@ -350,7 +380,12 @@ pub async fn server_functions_and_routes(backend: Backend) {
     for (method, path, form, expected) in ROUTES {
         for (column, caller) in CALLERS.iter().enumerate() {
             let account = f.make(Target::Account).await;
-            let path = path.replace("{target}", &account);
+            let link = if path.contains("{link}") {
+                f.make(Target::ConnectLinkToken).await
+            } else {
+                String::new()
+            };
+            let path = path.replace("{target}", &account).replace("{link}", &link);
             let cookie = f.cookies[column].as_deref();
             let response = if *method == "GET" {
                 f.app.get(&path, cookie).await

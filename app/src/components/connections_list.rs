@@ -1,6 +1,6 @@
 use crate::components::{AccountCard, ConnectButtons, EmptyState, LimitNotice, LiveStatuses};
 use domain::{
-    connect_options, AccountFilter, ConnectedAccount, Platform, PlanSummary, PlatformAvailability,
+    connect_options, AccountFilter, ConnectedAccount, PlanSummary, Platform, PlatformAvailability,
     StatusFilter,
 };
 use leptos::prelude::*;
@@ -12,7 +12,7 @@ pub fn ConnectionsList(
     accounts: Vec<ConnectedAccount>,
     plan: PlanSummary,
     availability: Vec<PlatformAvailability>,
-    /// Which accounts to show (the page's `?platform=&status=`).
+    /// Which accounts to show (the page's `?show_platform=&show_status=`).
     #[prop(optional)]
     filter: AccountFilter,
 ) -> impl IntoView {
@@ -91,7 +91,7 @@ fn ListFilter(filter: AccountFilter, platforms: Vec<Platform>) -> impl IntoView 
         <form method="get" action="/dashboard/connections" class="list-filter" role="search" aria-label="Filter accounts">
             <label>
                 "Platform"
-                <select name="platform">
+                <select name=AccountFilter::PLATFORM>
                     <option value="">"All platforms"</option>
                     {platforms.into_iter().map(|platform| view! {
                         <option value=platform.slug() selected=filter.platform == Some(platform)>{platform.display_name()}</option>
@@ -100,7 +100,7 @@ fn ListFilter(filter: AccountFilter, platforms: Vec<Platform>) -> impl IntoView 
             </label>
             <label>
                 "Status"
-                <select name="status">
+                <select name=AccountFilter::STATUS>
                     <option value="">"Any status"</option>
                     {StatusFilter::all().iter().map(|status| view! {
                         <option value=status.as_str() selected=filter.status == Some(*status)>{status.label()}</option>

@@ -73,14 +73,14 @@ pub fn ConnectFormPage() -> impl IntoView {
 }
 
 /// How the page presents one field of a connect form.
-struct FieldWords {
-    label: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    hint: &'static str,
+pub(crate) struct FieldWords {
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub hint: &'static str,
 }
 
-fn field_words(field: CredentialField) -> FieldWords {
+pub(crate) fn field_words(field: CredentialField) -> FieldWords {
     let words = |label, kind, autocomplete, hint| FieldWords {
         label,
         kind,

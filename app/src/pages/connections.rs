@@ -21,8 +21,8 @@ pub fn ConnectionsPage() -> impl IntoView {
     let flash = (notice.is_none() && crate::query_value(&query, "disconnected").is_some())
         .then(|| Resource::new(|| (), |_| take_flash_notice()));
     let filter = domain::AccountFilter::from_query(
-        crate::query_value(&query, "platform").as_deref(),
-        crate::query_value(&query, "status").as_deref(),
+        crate::query_value(&query, domain::AccountFilter::PLATFORM).as_deref(),
+        crate::query_value(&query, domain::AccountFilter::STATUS).as_deref(),
     );
     let accounts = Resource::new(|| (), |_| get_connected_accounts());
     let plan = Resource::new(|| (), |_| get_plan_summary());

@@ -3,6 +3,7 @@
 mod billing;
 mod choose_accounts;
 mod connect_form;
+mod connect_link;
 mod connections;
 mod disconnect;
 mod invitation;
@@ -14,6 +15,7 @@ mod welcome;
 pub use billing::BillingPage;
 pub use choose_accounts::ChooseAccountsPage;
 pub use connect_form::ConnectFormPage;
+pub use connect_link::{ConnectLinkPage, LinkDonePage};
 pub use connections::ConnectionsPage;
 pub use disconnect::DisconnectPage;
 pub use invitation::InvitationPage;

@@ -1,9 +1,12 @@
 use crate::api::get_people_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
-use crate::forms::{ChangeRole, CreateWorkspace, InvitePerson, RemovePerson, RevokeInvitation};
+use crate::forms::{
+    ChangeRole, CreateConnectLink, CreateWorkspace, InvitePerson, RemovePerson, RevokeConnectLink,
+    RevokeInvitation,
+};
 use crate::pages::{when, LoadError};
-use domain::{InvitationView, PeopleOverview, PersonView, Role};
+use domain::{ConnectLinkView, InvitationView, PeopleOverview, PersonView, Platform, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,6 +22,8 @@ pub fn PeoplePage() -> impl IntoView {
         remove,
         invite: ServerAction::new(),
         revoke: ServerAction::new(),
+        link: ServerAction::new(),
+        revoke_link: ServerAction::new(),
     };
     let error = move || {
         change
@@ -27,6 +32,7 @@ pub fn PeoplePage() -> impl IntoView {
             .or_else(|| remove.value().get())
             .or_else(|| create.value().get())
             .or_else(|| actions.revoke.value().get())
+            .or_else(|| actions.revoke_link.value().get())
             .and_then(Result::err)
     };
     let overview = Resource::new(|| (), |_| get_people_overview());
@@ -60,6 +66,8 @@ struct PeopleActions {
     remove: ServerAction<RemovePerson>,
     invite: ServerAction<InvitePerson>,
     revoke: ServerAction<RevokeInvitation>,
+    link: ServerAction<CreateConnectLink>,
+    revoke_link: ServerAction<RevokeConnectLink>,
 }
 
 #[component]
@@ -69,6 +77,9 @@ fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView
         people,
         invitations,
         new_invitation_link,
+        connect_links,
+        new_connect_link,
+        accounts,
         role,
         me,
     } = overview;
@@ -95,12 +106,26 @@ fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView
         {role.may(domain::Permission::ManagePeople).then(|| view! {
             <Invitations invitations actions viewer=role/>
         })}
+        {new_connect_link.map(|link| view! {
+            <div class="notice secret-once" role="status">
+                <p><strong>"Copy this connect link now: it is not shown again."</strong></p>
+                <p><code class="secret" data-testid="new-connect-link">{link}</code></p>
+                <p class="hint">"Whoever opens it can connect their account into this workspace, without an account of their own."</p>
+            </div>
+        })}
+        {role.may(domain::Permission::ShareConnectLinks).then(|| view! {
+            <ConnectLinks links=connect_links accounts actions/>
+        })}
     }
 }
 
 /// Open invitations, and the form that makes one.
 #[component]
-fn Invitations(invitations: Vec<InvitationView>, actions: PeopleActions, viewer: Role) -> impl IntoView {
+fn Invitations(
+    invitations: Vec<InvitationView>,
+    actions: PeopleActions,
+    viewer: Role,
+) -> impl IntoView {
     let invite_error = move || actions.invite.value().get().and_then(Result::err);
     let grantable: Vec<Role> = Role::all()
         .iter()
@@ -145,7 +170,10 @@ fn Invitations(invitations: Vec<InvitationView>, actions: PeopleActions, viewer:
 }
 
 #[component]
-fn InvitationRow(invitation: InvitationView, revoke: ServerAction<RevokeInvitation>) -> impl IntoView {
+fn InvitationRow(
+    invitation: InvitationView,
+    revoke: ServerAction<RevokeInvitation>,
+) -> impl IntoView {
     let by = invitation
         .invited_by
         .map(|by| format!(", invited by {by}"))
@@ -215,6 +243,116 @@ fn PersonRow(
                     </button>
                 </ActionForm>
             })}
+        </li>
+    }
+}
+
+/// Open connect links, and the form that makes one: for some platforms, or to renew one account.
+#[component]
+fn ConnectLinks(
+    links: Vec<ConnectLinkView>,
+    accounts: Vec<(String, String, Platform)>,
+    actions: PeopleActions,
+) -> impl IntoView {
+    let link_error = move || actions.link.value().get().and_then(Result::err);
+    view! {
+        <section class="panel" aria-labelledby="links-heading">
+            <header class="panel-header"><h2 id="links-heading">"Connect links"</h2></header>
+            <p class="hint">
+                "Send a client a link: they connect their own account into this workspace, with no "
+                "Plugboard account, and see nothing else of it."
+            </p>
+            {if links.is_empty() {
+                view! { <p class="hint">"No open connect links."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="endpoint-list">
+                        {links.into_iter().map(|link| view! { <ConnectLinkRow link revoke=actions.revoke_link/> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            <ActionForm action=actions.link attr:class="auth-form endpoint-form link-form">
+                <fieldset>
+                    <legend>"Platforms"</legend>
+                    <div class="platform-choices">
+                        {Platform::ALL.into_iter().map(|platform| view! {
+                            <label class="choice">
+                                <input type="checkbox" name="platforms[]" value=platform.slug()/>
+                                {platform.display_name()}
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                {(!accounts.is_empty()).then(|| view! {
+                    <label>
+                        "Or renew one account"
+                        <select name="account">
+                            <option value="">"No: connect new accounts"</option>
+                            {accounts.into_iter().map(|(id, title, platform)| view! {
+                                <option value=id>{format!("{title} on {}", platform.display_name())}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })}
+                <label>
+                    "Note (shown on the link's page)"
+                    <input type="text" name="note" maxlength="200" placeholder="For Acme's Instagram"/>
+                </label>
+                <label>
+                    "Uses"
+                    <input type="number" name="uses" min="1" max="100" value="1" required/>
+                </label>
+                <label>
+                    "Expires after"
+                    <select name="hours">
+                        <option value="1">"1 hour"</option>
+                        <option value="24" selected>"24 hours"</option>
+                        <option value="72">"3 days"</option>
+                        <option value="168">"7 days"</option>
+                    </select>
+                </label>
+                {move || link_error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">"Make a link"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectLinkRow(link: ConnectLinkView, revoke: ServerAction<RevokeConnectLink>) -> impl IntoView {
+    let what = match &link.reconnects {
+        Some(handle) => format!("Renews {handle}"),
+        None => link
+            .platforms
+            .iter()
+            .map(|platform| platform.display_name())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let by = link
+        .created_by
+        .map(|by| format!(" · made by {by}"))
+        .unwrap_or_default();
+    let uses = if link.uses_left == 1 {
+        "1 use left".to_owned()
+    } else {
+        format!("{} uses left", link.uses_left)
+    };
+    let label = format!("Revoke the link: {what}");
+    let id = link.id.clone();
+    view! {
+        <li class="endpoint-row" data-connect-link=link.id>
+            <div>
+                <p class="endpoint-url"><strong>{what}</strong>{link.note.map(|note| format!(" · {note}"))}</p>
+                <p class="hint">{format!("{uses} · expires {}{by}", when(link.expires_at))}</p>
+            </div>
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="button button-quiet button-danger" aria-label=label>"Revoke"</button>
+            </ActionForm>
         </li>
     }
 }

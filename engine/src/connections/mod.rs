@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod avatars;
 pub mod connect;
+pub mod connect_links;
 pub mod demo;
 pub mod disconnect;
 pub mod oauth_state;

@@ -42,13 +42,21 @@ fn verifier_context(state_hash: &str) -> String {
     format!("oauth_states:{state_hash}:code_verifier")
 }
 
-/// Issues a new state for a person connecting into a workspace and returns its value (to put in
-/// the authorize URL).
+/// Who a state is bound to: the person who started the connect, or the connect link it was
+/// started from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Starter<'a> {
+    pub workspace_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub link_id: Option<&'a str>,
+}
+
+/// Issues a new state for a connect into a workspace and returns its value (to put in the
+/// authorize URL).
 pub async fn issue(
     db: &Db,
     secrets: &SecretBox,
-    workspace_id: &str,
-    started_by: &str,
+    starter: Starter<'_>,
     pending: &PendingConnect,
     now: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
@@ -59,13 +67,14 @@ pub async fn issue(
         .as_ref()
         .map(|v| secrets.seal(v, &verifier_context(&state_hash)));
     sqlx::query(
-        "INSERT INTO oauth_states (state_hash, workspace_id, started_by, platform, reconnect_account_id,
-             instance_url, code_verifier_enc, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO oauth_states (state_hash, workspace_id, started_by, connect_link_id, platform,
+             reconnect_account_id, instance_url, code_verifier_enc, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&state_hash)
-    .bind(workspace_id)
-    .bind(started_by)
+    .bind(starter.workspace_id)
+    .bind(starter.user_id)
+    .bind(starter.link_id)
     .bind(pending.platform.slug())
     .bind(&pending.reconnect_account_id)
     .bind(&pending.instance_url)
@@ -82,8 +91,7 @@ pub async fn consume(
     db: &Db,
     secrets: &SecretBox,
     state: Option<&str>,
-    workspace_id: &str,
-    started_by: &str,
+    starter: Starter<'_>,
     platform: Platform,
     now: DateTime<Utc>,
 ) -> Result<Result<PendingConnect, StateProblem>, sqlx::Error> {
@@ -94,13 +102,14 @@ pub async fn consume(
     let claimed: Option<Claimed> = sqlx::query_as(
         "UPDATE oauth_states SET consumed_at = $1
          WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND workspace_id = $3
-           AND started_by = $4 AND platform = $5
+           AND (started_by = $4 OR connect_link_id = $5) AND platform = $6
          RETURNING reconnect_account_id, instance_url, code_verifier_enc",
     )
     .bind(to_millis(now))
     .bind(&state_hash)
-    .bind(workspace_id)
-    .bind(started_by)
+    .bind(starter.workspace_id)
+    .bind(starter.user_id)
+    .bind(starter.link_id)
     .bind(platform.slug())
     .fetch_optional(db.pool())
     .await?;
@@ -121,14 +130,14 @@ pub async fn consume(
     }
     // Not claimable: find out why, for a precise message.
     let unclaimable: Option<Unclaimable> = sqlx::query_as(
-        "SELECT workspace_id, started_by, platform, consumed_at, expires_at FROM oauth_states
-         WHERE state_hash = $1",
+        "SELECT workspace_id, started_by, connect_link_id, platform, consumed_at, expires_at
+         FROM oauth_states WHERE state_hash = $1",
     )
     .bind(&state_hash)
     .fetch_optional(db.pool())
     .await?;
     Ok(Err(unclaimable.map_or(StateProblem::Unknown, |row| {
-        row.problem(workspace_id, started_by, platform, now)
+        row.problem(starter, platform, now)
     })))
 }
 
@@ -145,6 +154,7 @@ struct Claimed {
 struct Unclaimable {
     workspace_id: String,
     started_by: Option<String>,
+    connect_link_id: Option<String>,
     platform: String,
     #[sqlx(try_from = "MaybeMillis")]
     consumed_at: Option<DateTime<Utc>>,
@@ -155,16 +165,18 @@ struct Unclaimable {
 impl Unclaimable {
     fn problem(
         &self,
-        workspace_id: &str,
-        started_by: &str,
+        starter: Starter<'_>,
         platform: Platform,
         now: DateTime<Utc>,
     ) -> StateProblem {
+        let same_starter = match (starter.user_id, starter.link_id) {
+            (Some(user), _) if self.started_by.as_deref() == Some(user) => true,
+            (_, Some(link)) => self.connect_link_id.as_deref() == Some(link),
+            _ => false,
+        };
         if self.platform != platform.slug() {
             StateProblem::Unknown
-        } else if self.workspace_id != workspace_id
-            || self.started_by.as_deref() != Some(started_by)
-        {
+        } else if self.workspace_id != starter.workspace_id || !same_starter {
             StateProblem::Foreign
         } else if self.consumed_at.is_some() {
             StateProblem::Used
@@ -204,6 +216,17 @@ pub async fn delete_older_than(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, sq
     Ok(done.rows_affected())
 }
 
+/// The connect link a state was issued for, if it was (the callback then finishes without a
+/// session).
+pub async fn link_of(db: &Db, state: &str) -> Result<Option<String>, sqlx::Error> {
+    let link: Option<Option<String>> =
+        sqlx::query_scalar("SELECT connect_link_id FROM oauth_states WHERE state_hash = $1")
+            .bind(hash(state))
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(link.flatten())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,11 +237,17 @@ mod tests {
         let row = |platform: &str, owner: &str, consumed: bool, expires_in: i64| Unclaimable {
             workspace_id: "acme".into(),
             started_by: Some(owner.into()),
+            connect_link_id: None,
             platform: platform.into(),
             consumed_at: consumed.then_some(now),
             expires_at: now + Duration::seconds(expires_in),
         };
-        let problem = |row: Unclaimable| row.problem("acme", "ada", Platform::X, now);
+        let ada = Starter {
+            workspace_id: "acme",
+            user_id: Some("ada"),
+            link_id: None,
+        };
+        let problem = |row: Unclaimable| row.problem(ada, Platform::X, now);
         assert_eq!(
             problem(row("reddit", "ada", false, 60)),
             StateProblem::Unknown
@@ -230,6 +259,16 @@ mod tests {
         let mut other_workspace = row("x", "ada", false, 60);
         other_workspace.workspace_id = "elsewhere".into();
         assert_eq!(problem(other_workspace), StateProblem::Foreign);
+        let through_a_link = Starter {
+            workspace_id: "acme",
+            user_id: None,
+            link_id: Some("link"),
+        };
+        assert_eq!(
+            row("x", "ada", false, 60).problem(through_a_link, Platform::X, now),
+            StateProblem::Foreign,
+            "a person's state is not a link's"
+        );
         assert_eq!(problem(row("x", "ada", true, 60)), StateProblem::Used);
         assert_eq!(problem(row("x", "ada", false, 0)), StateProblem::Expired);
     }

@@ -260,8 +260,13 @@ pub async fn accept(
     if claimed.rows_affected() == 0 {
         return Err(InvitationError::Used);
     }
-    match workspaces::insert_member(&mut tx, &invitation.workspace_id, &person.id, invitation.role)
-        .await
+    match workspaces::insert_member(
+        &mut tx,
+        &invitation.workspace_id,
+        &person.id,
+        invitation.role,
+    )
+    .await
     {
         Err(err) if is_unique_violation(&err) => return Err(InvitationError::AlreadyMember),
         other => other?,
@@ -306,7 +311,10 @@ mod tests {
             expires_at: now,
             ..open.clone()
         };
-        assert!(matches!(expired.problem(now), Some(InvitationError::Expired)));
+        assert!(matches!(
+            expired.problem(now),
+            Some(InvitationError::Expired)
+        ));
         let used = Invitation {
             accepted_at: Some(now),
             ..open.clone()
@@ -317,6 +325,9 @@ mod tests {
             accepted_at: Some(now),
             ..open
         };
-        assert!(matches!(revoked.problem(now), Some(InvitationError::Unknown)));
+        assert!(matches!(
+            revoked.problem(now),
+            Some(InvitationError::Unknown)
+        ));
     }
 }

@@ -11,13 +11,14 @@ use domain::{ConnectMethod, CredentialField, FieldProblem, Permission, Platform}
 use engine::connections::connect::{
     self, CallbackOutcome, CallbackParams, ConnectError, Connector, CredentialInput,
 };
+use engine::connections::{connect_links, oauth_state};
 use engine::identity::workspaces::Member;
 use engine::AppState;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tower_sessions::Session;
 
-fn query(pairs: &[(&str, &str)]) -> String {
+pub(super) fn query(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
         .finish()
@@ -25,12 +26,21 @@ fn query(pairs: &[(&str, &str)]) -> String {
 
 /// Back to the connections page with the outcome for the toast.
 fn to_connections(platform: Platform, result: Result<(), &ConnectError>) -> Response {
+    landing(HOME, platform, result)
+}
+
+/// `page` with a connect's outcome, as OAuth's `?error=<code>` (or `?connected=<platform>`).
+pub(super) fn landing(
+    page: &str,
+    platform: Platform,
+    result: Result<(), &ConnectError>,
+) -> Response {
     let target = match result {
-        Ok(()) => format!("{HOME}?{}", query(&[("connected", platform.slug())])),
+        Ok(()) => format!("{page}?{}", query(&[("connected", platform.slug())])),
         Err(error) => {
             let description = error.description().unwrap_or_default();
             format!(
-                "{HOME}?{}",
+                "{page}?{}",
                 query(&[
                     ("error", &error.code()),
                     ("error_description", &description),
@@ -42,7 +52,7 @@ fn to_connections(platform: Platform, result: Result<(), &ConnectError>) -> Resp
     Redirect::to(&target).into_response()
 }
 
-fn log_failure(platform: Platform, stage: &str, error: &ConnectError) {
+pub(super) fn log_failure(platform: Platform, stage: &str, error: &ConnectError) {
     match error {
         ConnectError::Database(err) => {
             tracing::error!(platform = platform.slug(), stage, error = %err, "connect failed")
@@ -92,6 +102,13 @@ pub struct StartForm {
     account: Option<String>,
     #[serde(default)]
     instance: Option<String>,
+}
+
+impl StartForm {
+    /// The server typed for a platform on the person's own server (Mastodon).
+    pub(super) fn instance(&self) -> Option<&str> {
+        self.instance.as_deref()
+    }
 }
 
 /// `POST /api/v1/auth/<platform>/connect` (`account=<id>` to reconnect, `instance=<host>` for
@@ -166,6 +183,17 @@ pub async fn callback(
     let Some(platform) = Platform::from_slug(&slug) else {
         return no_such_platform();
     };
+    // A connect started from a connect link finishes without a session, on the link's own page.
+    let link = match params.state.as_deref() {
+        Some(state) => match oauth_state::link_of(&app.db, state).await {
+            Ok(link) => link,
+            Err(err) => return to_connections(platform, Err(&ConnectError::Database(err))),
+        },
+        None => None,
+    };
+    if let Some(link) = link {
+        return finish_through_link(&app, &link, platform, params).await;
+    }
     let Some(Extension(member)) = member else {
         return sign_in_first(request.uri());
     };
@@ -174,7 +202,7 @@ pub async fn callback(
     };
     match connect::finish(&app, &who, platform, params).await {
         Ok(CallbackOutcome::Connected(kind)) => {
-            tracing::info!(platform = platform.slug(), user_id = %who.user_id, kind = ?kind, "account connected");
+            tracing::info!(platform = platform.slug(), user_id = ?who.user_id, kind = ?kind, "account connected");
             to_connections(platform, Ok(()))
         }
         Ok(CallbackOutcome::AlreadyConnected) => to_connections(platform, Ok(())),
@@ -184,6 +212,36 @@ pub async fn callback(
         Err(error) => {
             log_failure(platform, "callback", &error);
             to_connections(platform, Err(&error))
+        }
+    }
+}
+
+/// The callback of a connect started from a connect link, which must still be usable.
+async fn finish_through_link(
+    app: &AppState,
+    link: &str,
+    platform: Platform,
+    params: CallbackParams,
+) -> Response {
+    let done = super::connect_link_routes::DONE;
+    let link = match connect_links::find_by_id(&app.db, link).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return landing(done, platform, Err(&ConnectError::LinkUnusable)),
+        Err(err) => return landing(done, platform, Err(&ConnectError::Database(err))),
+    };
+    match connect::finish(app, &link.connector, platform, params).await {
+        Ok(CallbackOutcome::Connected(kind)) => {
+            tracing::info!(platform = platform.slug(), link_id = %link.id, kind = ?kind, "account connected through a link");
+            landing(done, platform, Ok(()))
+        }
+        Ok(CallbackOutcome::AlreadyConnected) => landing(done, platform, Ok(())),
+        // A link never asks to choose (several accounts are refused before), but stays safe.
+        Ok(CallbackOutcome::Choose(_)) => {
+            landing(done, platform, Err(&ConnectError::LinkSeveralAccounts))
+        }
+        Err(error) => {
+            log_failure(platform, "link callback", &error);
+            landing(done, platform, Err(&error))
         }
     }
 }
@@ -222,7 +280,7 @@ impl CredentialsForm {
     }
 
     /// What was typed, as the engine reads it.
-    fn input(&self, platform: Platform) -> CredentialInput {
+    pub(super) fn input(&self, platform: Platform) -> CredentialInput {
         platform
             .credential_fields()
             .iter()
@@ -271,7 +329,7 @@ pub async fn credentials(
     let account = Some(form.account.as_str()).filter(|a| !a.is_empty());
     match connect::connect_credentials(&app, &who, input, account).await {
         Ok(kind) => {
-            tracing::info!(platform = platform.slug(), user_id = %who.user_id, kind = ?kind, "account connected");
+            tracing::info!(platform = platform.slug(), user_id = ?who.user_id, kind = ?kind, "account connected");
             to_connections(platform, Ok(()))
         }
         Err(error) => {
@@ -321,7 +379,7 @@ pub async fn select(
     };
     match connect::choose(&app, &who, &selection, &picked).await {
         Ok((chosen_platform, count)) => {
-            tracing::info!(platform = chosen_platform.slug(), user_id = %who.user_id, count, "accounts chosen");
+            tracing::info!(platform = chosen_platform.slug(), user_id = ?who.user_id, count, "accounts chosen");
             to_connections(chosen_platform, Ok(()))
         }
         Err(ConnectError::Invalid {

@@ -60,6 +60,24 @@ pub fn judge(method: &Method, headers: &HeaderMap, allowed: &AllowedOrigin) -> V
     }
 }
 
+/// A path as a log may show it: the token in an invitation's or a connect link's path is a
+/// secret (whoever holds it may use it), so it is left out.
+fn loggable(path: &str) -> String {
+    let mut previous = "";
+    path.split('/')
+        .map(|segment| {
+            let shown = if matches!(previous, "connect" | "invitations") {
+                "[token]"
+            } else {
+                segment
+            };
+            previous = segment;
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub async fn refuse_cross_site(
     State(allowed): State<AllowedOrigin>,
     request: Request,
@@ -70,7 +88,7 @@ pub async fn refuse_cross_site(
         Verdict::Refuse => {
             tracing::warn!(
                 method = %request.method(),
-                path = %request.uri().path(),
+                path = %loggable(request.uri().path()),
                 origin = ?request.headers().get(header::ORIGIN),
                 "refused a cross-site request"
             );
@@ -87,6 +105,16 @@ pub async fn refuse_cross_site(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        assert_eq!(
+            loggable("/connect/pbl_secret/start/reddit"),
+            "/connect/[token]/start/reddit"
+        );
+        assert_eq!(loggable("/invitations/pbi_secret"), "/invitations/[token]");
+        assert_eq!(loggable("/api/fn/create_api_key"), "/api/fn/create_api_key");
+    }
 
     const OURS: &str = "https://plugboard.example";
 

@@ -4,6 +4,7 @@
 pub mod api;
 mod auth_forms;
 mod client_ip;
+mod connect_link_routes;
 mod connect_routes;
 pub mod csrf;
 pub mod metrics;
@@ -122,6 +123,14 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route(
             "/api/v1/auth/{platform}/select",
             post(connect_routes::select),
+        )
+        .route(
+            "/connect/{token}/start/{platform}",
+            post(connect_link_routes::start),
+        )
+        .route(
+            "/connect/{token}/credentials/{platform}",
+            post(connect_link_routes::credentials),
         )
         .route("/api/v1/accounts/{id}/avatar", get(connect_routes::avatar))
         .route(

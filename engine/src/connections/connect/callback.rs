@@ -75,8 +75,7 @@ pub async fn finish(
         &app.db,
         &app.secrets,
         params.state.as_deref(),
-        &who.workspace_id,
-        &who.user_id,
+        who.starter(),
         platform,
         now,
     )
@@ -122,6 +121,10 @@ pub async fn finish(
         None => json!({}),
     };
     let outcome = match (&pending.reconnect_account_id, profiles.len()) {
+        (None, n) if n > 1 && who.link_id.is_some() => {
+            discard_grant(&client, &tokens.access_token, tokens.refresh_token.as_ref()).await;
+            return Err(ConnectError::LinkSeveralAccounts);
+        }
         (None, n) if n > 1 => {
             let id = save_selection(app, who, platform, &profiles, &tokens, now).await?;
             CallbackOutcome::Choose(id)

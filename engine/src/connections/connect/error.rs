@@ -41,6 +41,10 @@ pub enum ConnectError {
         problem: FieldProblem,
     },
     SelectionGone,
+    /// The connect link expired, was revoked or is used up.
+    LinkUnusable,
+    /// Several accounts came back through a connect link, which takes one.
+    LinkSeveralAccounts,
     Database(sqlx::Error),
 }
 
@@ -59,6 +63,8 @@ impl ConnectError {
             ConnectError::NotConfigured(_) => Code::NotConfigured,
             ConnectError::Limit(_) => Code::LimitReached,
             ConnectError::AccountNotFound => Code::AccountNotFound,
+            ConnectError::LinkUnusable => Code::LinkUnusable,
+            ConnectError::LinkSeveralAccounts => Code::LinkSeveralAccounts,
             ConnectError::Mismatch => Code::AccountMismatch,
             ConnectError::State(StateProblem::Missing | StateProblem::Unknown) => {
                 Code::InvalidState

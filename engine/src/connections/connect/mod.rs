@@ -26,15 +26,29 @@ pub use their_server::instance_url;
 
 use crate::identity::workspaces::Member;
 
-/// Who a connect is for: the workspace the account lands in (and whose plan limits it), and the
-/// person acting, whom the audit trail names and the account records as its connector.
+/// Who a connect is for: the workspace the account lands in (and whose plan limits it), and who
+/// acts: a signed-in person, or whoever opened a connect link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connector {
     pub workspace_id: String,
     pub plan_id: String,
-    pub user_id: String,
+    /// The person connecting, recorded as the account's connector; none through a link.
+    pub user_id: Option<String>,
+    /// The connect link the connect came through, which each stored account uses up once.
+    pub link_id: Option<String>,
     /// The name the audit trail shows.
     pub actor: String,
+}
+
+impl Connector {
+    /// What the OAuth state of a connect is bound to.
+    pub fn starter(&self) -> crate::connections::oauth_state::Starter<'_> {
+        crate::connections::oauth_state::Starter {
+            workspace_id: &self.workspace_id,
+            user_id: self.user_id.as_deref(),
+            link_id: self.link_id.as_deref(),
+        }
+    }
 }
 
 impl From<&Member> for Connector {
@@ -42,7 +56,8 @@ impl From<&Member> for Connector {
         Connector {
             workspace_id: member.workspace.id.clone(),
             plan_id: member.workspace.plan_id.clone(),
-            user_id: member.user.id.clone(),
+            user_id: Some(member.user.id.clone()),
+            link_id: None,
             actor: member.user.email.clone(),
         }
     }

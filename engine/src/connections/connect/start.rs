@@ -69,15 +69,8 @@ pub async fn start(
         instance_url,
         code_verifier: verifier,
     };
-    let state = oauth_state::issue(
-        &app.db,
-        &app.secrets,
-        &who.workspace_id,
-        &who.user_id,
-        &pending,
-        Utc::now(),
-    )
-    .await?;
+    let state =
+        oauth_state::issue(&app.db, &app.secrets, who.starter(), &pending, Utc::now()).await?;
     client
         .authorize_url(&state, challenge.as_ref().map(|c| c.as_str()))
         .map_err(provider_error(Stage::Token))

@@ -82,7 +82,7 @@ pub async fn store(
                 &mut tx,
                 &app.secrets,
                 workspace_id,
-                Some(&who.user_id),
+                who.user_id.as_deref(),
                 account,
             )
             .await?;
@@ -108,6 +108,9 @@ pub async fn store(
         platform: Some(platform),
         detail: Some(&username),
     };
+    if let Some(link) = &who.link_id {
+        use_link(&mut tx, link, &id).await?;
+    }
     crate::events::audit::record(&mut tx, workspace_id, &who.actor, audit_action, subject).await?;
     tx.commit().await?;
     Ok(kind)
@@ -130,6 +133,33 @@ pub(super) async fn check_limit_in(
             refused.explain(&plan_name).unwrap_or_default(),
         )),
     }
+}
+
+/// Counts a connect through a link, in the transaction that stores the account: a link used up,
+/// revoked or expired in the meantime stores nothing.
+async fn use_link(
+    conn: &mut AnyConnection,
+    link: &str,
+    account_id: &str,
+) -> Result<(), ConnectError> {
+    let now = crate::storage::db::to_millis(Utc::now());
+    let counted = sqlx::query(
+        "UPDATE connect_links SET uses = uses + 1
+         WHERE id = $1 AND uses < max_uses AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(link)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if counted.rows_affected() == 0 {
+        return Err(ConnectError::LinkUnusable);
+    }
+    sqlx::query("UPDATE connected_accounts SET connect_link_id = $1 WHERE id = $2")
+        .bind(link)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// New metadata over old: what the platform said now wins, what it did not say is kept.
