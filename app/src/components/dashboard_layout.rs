@@ -25,7 +25,7 @@ impl Section {
 }
 
 /// The signed-in frame: brand, navigation (only the sections the person's role opens), the
-/// workspace switcher, who is signed in, and sign-out.
+/// workspace switcher (which also says who is signed in), and sign-out.
 #[component]
 pub fn DashboardLayout(section: Section, children: Children) -> impl IntoView {
     let current = move |this: Section| (this == section).then_some("page");
@@ -54,10 +54,9 @@ pub fn DashboardLayout(section: Section, children: Children) -> impl IntoView {
                 <a href=Section::Settings.path() aria-current=current(Section::Settings)>"Settings"</a>
             </nav>
             <div class="topbar-user">
-                {seen.clone().map(|seen| view! {
-                    <WorkspaceSwitcher current=seen.current workspaces=seen.workspaces back=section.path()/>
+                {seen.map(|seen| view! {
+                    <WorkspaceSwitcher current=seen.current workspaces=seen.workspaces email=seen.email back=section.path()/>
                 })}
-                <span class="topbar-email">{seen.map(|seen| seen.email)}</span>
                 <form method="post" action="/auth/sign-out">
                     <button type="submit" class="button button-quiet">"Sign out"</button>
                 </form>
@@ -81,6 +80,8 @@ pub fn DashboardLayout(section: Section, children: Children) -> impl IntoView {
 fn WorkspaceSwitcher(
     current: WorkspaceChoice,
     workspaces: Vec<WorkspaceChoice>,
+    /// Who is signed in, said inside the menu (the workspace's name is often the same).
+    email: String,
     back: &'static str,
 ) -> impl IntoView {
     let switch = ServerAction::<SwitchWorkspace>::new();
@@ -98,6 +99,7 @@ fn WorkspaceSwitcher(
                 <span class="role-badge">{current.role.label()}</span>
             </summary>
             <div class="workspace-menu">
+                <p class="workspace-signed-in">"Signed in as " <span class="topbar-email">{email}</span></p>
                 {(!others.is_empty()).then(|| view! {
                     <ActionForm action=switch attr:class="workspace-list">
                         <input type="hidden" name="back" value=back/>

@@ -96,7 +96,7 @@ fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView
             <header class="panel-header">
                 <h2 id="people-heading">{workspace_name}</h2>
             </header>
-            <ul class="endpoint-list" data-people="">
+            <ul class="endpoints" data-people="">
                 {people.into_iter().map(|person| {
                     let mine = person.user_id == me;
                     view! { <PersonRow person viewer=role mine change remove/> }
@@ -139,7 +139,7 @@ fn Invitations(
                 view! { <p class="hint">"No open invitations."</p> }.into_any()
             } else {
                 view! {
-                    <ul class="endpoint-list">
+                    <ul class="endpoints">
                         {invitations.into_iter().map(|invitation| view! { <InvitationRow invitation revoke=actions.revoke/> }).collect_view()}
                     </ul>
                 }
@@ -180,7 +180,7 @@ fn InvitationRow(
         .unwrap_or_default();
     let revoke_label = format!("Revoke the invitation for {}", invitation.email);
     view! {
-        <li class="endpoint-row" data-invitation=invitation.email.clone()>
+        <li class="endpoint" data-invitation=invitation.email.clone()>
             <div>
                 <p class="endpoint-url"><strong>{invitation.email.clone()}</strong></p>
                 <p class="hint">{format!("{}{by} · expires {}", invitation.role.label(), when(invitation.expires_at))}</p>
@@ -212,7 +212,7 @@ fn PersonRow(
     let user_id = person.user_id.clone();
     let email = person.email.clone();
     view! {
-        <li class="endpoint-row" data-person=person.email.clone()>
+        <li class="endpoint" data-person=person.email.clone()>
             <div>
                 <p class="endpoint-url"><strong>{person.email.clone()}</strong>{mine.then_some(" (you)")}</p>
                 <p class="hint">{format!("{} · since {}", person.role.label(), when(person.since))}</p>
@@ -266,7 +266,7 @@ fn ConnectLinks(
                 view! { <p class="hint">"No open connect links."</p> }.into_any()
             } else {
                 view! {
-                    <ul class="endpoint-list">
+                    <ul class="endpoints">
                         {links.into_iter().map(|link| view! { <ConnectLinkRow link revoke=actions.revoke_link/> }).collect_view()}
                     </ul>
                 }
@@ -344,7 +344,7 @@ fn ConnectLinkRow(link: ConnectLinkView, revoke: ServerAction<RevokeConnectLink>
     let label = format!("Revoke the link: {what}");
     let id = link.id.clone();
     view! {
-        <li class="endpoint-row" data-connect-link=link.id>
+        <li class="endpoint" data-connect-link=link.id>
             <div>
                 <p class="endpoint-url"><strong>{what}</strong>{link.note.map(|note| format!(" · {note}"))}</p>
                 <p class="hint">{format!("{uses} · expires {}{by}", when(link.expires_at))}</p>
