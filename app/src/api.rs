@@ -32,21 +32,9 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
         HISTORY_PER_ACCOUNT,
     )
     .await?;
-    let people: std::collections::HashMap<String, String> =
-        engine::identity::workspaces::people(&state.db, member.workspace_id())
-            .await?
-            .into_iter()
-            .map(|person| (person.user_id, person.email))
-            .collect();
-    // Someone who left the workspace is still named: the account stays, and so does who made it.
-    let mut others = engine::identity::users::emails_of(
-        &state.db,
-        records
-            .iter()
-            .filter_map(|record| record.connected_by.as_deref())
-            .filter(|id| !people.contains_key(*id)),
-    )
-    .await?;
+    // Whoever connected an account is named, also after they left the workspace.
+    let connectors =
+        engine::connections::accounts::connector_emails(&state.db, member.workspace_id()).await?;
     let now = chrono::Utc::now();
     Ok(records
         .iter()
@@ -54,8 +42,7 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
             let connected_by = record.connected_by.as_deref();
             ConnectedAccount {
                 history: history.remove(&record.id).unwrap_or_default(),
-                connected_by: connected_by
-                    .and_then(|id| people.get(id).cloned().or_else(|| others.remove(id))),
+                connected_by: connected_by.and_then(|id| connectors.get(id).cloned()),
                 may_disconnect: member.may_disconnect(connected_by),
                 ..record.view(now)
             }

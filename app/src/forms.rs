@@ -15,12 +15,17 @@ pub const PEOPLE: &str = "/dashboard/people";
 /// The session key under which the workspace a person acts in is kept.
 pub const WORKSPACE_KEY: &str = "workspace_id";
 
-/// The confirmation page of one account's disconnect. The id comes from a form, so it is
-/// encoded: whatever was posted, the path stays one of ours and a valid header.
+/// Text from a form as one path segment: whatever was posted, a path built with it stays one of
+/// ours and a valid header.
+#[cfg(feature = "ssr")]
+fn path_segment(posted: &str) -> String {
+    url::form_urlencoded::byte_serialize(posted.as_bytes()).collect()
+}
+
+/// The confirmation page of one account's disconnect.
 #[cfg(feature = "ssr")]
 fn disconnect_page(account: &str) -> String {
-    let segment: String = url::form_urlencoded::byte_serialize(account.as_bytes()).collect();
-    format!("{CONNECTIONS}/{segment}/disconnect")
+    format!("{CONNECTIONS}/{}/disconnect", path_segment(account))
 }
 
 /// Creates an API key; the settings page shows it once.
@@ -400,11 +405,10 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     land::<AcceptInvitation, _>(&page, CONNECTIONS, outcome)
 }
 
-/// An invitation's page. The token comes from a form, so it is encoded as one path segment.
+/// An invitation's page.
 #[cfg(feature = "ssr")]
 fn invitation_page(token: &str) -> String {
-    let segment: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    engine::identity::invitations::path(&segment)
+    engine::identity::invitations::path(&path_segment(token))
 }
 
 /// Sends the browser on after a form ran: to `done` when it worked; when it did not and the

@@ -85,6 +85,15 @@ impl Role {
         self.may(Permission::ManagePeople) && self.rank() >= other.rank()
     }
 
+    /// The roles someone with this role may give, most trusted first.
+    pub fn grantable(self) -> Vec<Role> {
+        Role::all()
+            .iter()
+            .copied()
+            .filter(|role| self.may_grant(*role))
+            .collect()
+    }
+
     /// The role an API key acts with: its maker's, capped at member.
     pub fn for_api_key(self) -> Role {
         if self.rank() > Role::Member.rank() {
@@ -149,6 +158,11 @@ mod tests {
         assert!(!Role::Admin.may_grant(Role::Owner));
         assert!(!Role::Member.may_grant(Role::Viewer));
         assert!(!Role::Viewer.may_grant(Role::Viewer));
+        assert_eq!(
+            Role::Admin.grantable(),
+            [Role::Admin, Role::Member, Role::Viewer]
+        );
+        assert!(Role::Member.grantable().is_empty());
     }
 
     #[test]

@@ -127,11 +127,7 @@ fn Invitations(
     viewer: Role,
 ) -> impl IntoView {
     let invite_error = move || actions.invite.value().get().and_then(Result::err);
-    let grantable: Vec<Role> = Role::all()
-        .iter()
-        .copied()
-        .filter(|role| viewer.may_grant(*role))
-        .collect();
+    let grantable = viewer.grantable();
     view! {
         <section class="panel" aria-labelledby="invitations-heading">
             <header class="panel-header"><h2 id="invitations-heading">"Invitations"</h2></header>
@@ -204,11 +200,7 @@ fn PersonRow(
     remove: ServerAction<RemovePerson>,
 ) -> impl IntoView {
     let manageable = !mine && viewer.may_grant(person.role);
-    let grantable: Vec<Role> = Role::all()
-        .iter()
-        .copied()
-        .filter(|role| viewer.may_grant(*role))
-        .collect();
+    let grantable = viewer.grantable();
     let user_id = person.user_id.clone();
     let email = person.email.clone();
     view! {

@@ -125,6 +125,22 @@ impl AccountRecord {
     }
 }
 
+/// The emails of the people who connected the workspace's accounts, by user id: one query, and
+/// it names people who have since left the workspace too.
+pub async fn connector_emails(
+    db: &Db,
+    workspace_id: &str,
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM users u
+         WHERE u.id IN (SELECT connected_by FROM connected_accounts WHERE workspace_id = $1)",
+    )
+    .bind(workspace_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The workspace's accounts, grouped by platform, oldest first within a platform.
 pub async fn list_owned(db: &Db, workspace_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
     let sql = format!(

@@ -160,22 +160,6 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::E
     .await
 }
 
-/// The emails of these people, by id (for naming who did something).
-pub async fn emails_of<'a>(
-    db: &Db,
-    ids: impl Iterator<Item = &'a str>,
-) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
-    let mut emails = std::collections::HashMap::new();
-    for id in ids {
-        if !emails.contains_key(id) {
-            if let Some(user) = find_by_id(db, id).await? {
-                emails.insert(user.id, user.email);
-            }
-        }
-    }
-    Ok(emails)
-}
-
 async fn find_one(db: &Db, sql: &'static str, key: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query(sql)
         .bind(key)
