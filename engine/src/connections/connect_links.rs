@@ -8,7 +8,7 @@ use crate::connections::accounts;
 use crate::connections::connect::Connector;
 use crate::events::audit::{self, Subject};
 use crate::identity::workspaces::Member;
-use crate::identity::{new_token, token_hash};
+use crate::identity::{new_token, presented_hash, token_hash};
 use crate::storage::db::{new_id, to_millis, Db};
 use chrono::{DateTime, Duration, Utc};
 use domain::columns::{MaybeMillis, Millis};
@@ -314,11 +314,10 @@ async fn find_where(db: &Db, clause: &str, key: &str) -> Result<Option<ConnectLi
 /// The usable link a token names; `None` for an unknown, expired, revoked or used-up one (the
 /// page says the same for all of them).
 pub async fn find(db: &Db, token: &SecretString) -> Result<Option<ConnectLink>, sqlx::Error> {
-    let token = token.expose_secret();
-    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
-        return Ok(None);
+    match presented_hash(token.expose_secret(), TOKEN_PREFIX) {
+        Some(hash) => find_where(db, "l.token_hash = $1", &hash).await,
+        None => Ok(None),
     }
-    find_where(db, "l.token_hash = $1", &token_hash(token)).await
 }
 
 /// The usable link an OAuth state was issued for (the callback has no token to show).

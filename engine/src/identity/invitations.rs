@@ -214,10 +214,9 @@ impl Invitation {
 
 /// The invitation a link's token names, if it can still be accepted.
 pub async fn find(db: &Db, token: &SecretString) -> Result<Invitation, InvitationError> {
-    let token = token.expose_secret();
-    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+    let Some(hash) = super::presented_hash(token.expose_secret(), TOKEN_PREFIX) else {
         return Err(InvitationError::Unknown);
-    }
+    };
     let found: Option<Invitation> = sqlx::query_as(
         "SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, i.role,
                 u.email AS invited_by, i.expires_at, i.accepted_at, i.revoked_at
@@ -225,7 +224,7 @@ pub async fn find(db: &Db, token: &SecretString) -> Result<Invitation, Invitatio
          LEFT JOIN users u ON u.id = i.invited_by
          WHERE i.token_hash = $1",
     )
-    .bind(super::token_hash(token))
+    .bind(hash)
     .fetch_optional(db.pool())
     .await?;
     let invitation = found.ok_or(InvitationError::Unknown)?;

@@ -23,24 +23,22 @@ async fn link_for(
     token: String,
     slug: &str,
 ) -> Result<(ConnectLink, Platform), Response> {
-    let unusable = |platform: Option<Platform>| {
-        let mut pairs = vec![("error", ConnectErrorCode::LinkUnusable.as_str())];
+    // The done page, saying why; it names the platform only when the path named a real one.
+    let refused = |code: &str, platform: Option<Platform>| {
+        let mut pairs = vec![("error", code)];
         if let Some(platform) = platform {
             pairs.push(("platform", platform.slug()));
         }
         Redirect::to(&format!("{DONE}?{}", query(&pairs))).into_response()
     };
+    let unusable = |platform| refused(ConnectErrorCode::LinkUnusable.as_str(), platform);
     let platform = Platform::from_slug(slug);
     let link = match connect_links::find(&app.db, &SecretString::from(token)).await {
         Ok(Some(link)) => link,
         Ok(None) => return Err(unusable(platform)),
         Err(err) => {
             tracing::error!(error = %err, "could not read a connect link");
-            return Err(landing(
-                DONE,
-                platform.unwrap_or(Platform::X),
-                Err(&ConnectError::Database(err)),
-            ));
+            return Err(refused(&ConnectError::Database(err).code(), platform));
         }
     };
     match platform.filter(|platform| link.offers(*platform)) {
