@@ -21,19 +21,7 @@ async fn make_link(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Stri
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
     assert_eq!(made.location(), PEOPLE, "{}", made.location());
-    let page = app.get(PEOPLE, Some(cookie)).await.body;
-    let start = page
-        .find("/connect/pbl_")
-        .unwrap_or_else(|| panic!("the link is shown: {page}"));
-    let link: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
-        .collect();
-    assert!(
-        !app.get(PEOPLE, Some(cookie)).await.body.contains(&link),
-        "shown once"
-    );
-    link
+    app.shown_once(PEOPLE, "/connect/pbl_", cookie).await
 }
 
 /// The client presses Connect on the link's page and consents at the platform, with no session:
@@ -259,13 +247,7 @@ mod scenarios {
         )
         .await
         .unwrap();
-        app.submit(
-            "/dashboard/connections",
-            "switch_workspace",
-            &[("workspace", &workspace), ("back", "/dashboard/people")],
-            Some(&member),
-        )
-        .await;
+        app.switch_workspace(&member, &workspace).await;
         let refused = app
             .call_with(
                 "create_connect_link",

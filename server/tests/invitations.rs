@@ -21,18 +21,7 @@ async fn invite(app: &TestApp, cookie: &str, email: &str, role: &str) -> String 
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     assert_eq!(sent.location(), PEOPLE);
-    let page = app.get(PEOPLE, Some(cookie)).await;
-    let start = page
-        .body
-        .find("/invitations/pbi_")
-        .unwrap_or_else(|| panic!("the link is on the page: {}", page.body));
-    let link: String = page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
-        .collect();
-    let again = app.get(PEOPLE, Some(cookie)).await;
-    assert!(!again.body.contains(&link), "the link is shown once");
-    link
+    app.shown_once(PEOPLE, "/invitations/pbi_", cookie).await
 }
 
 fn token_of(link: &str) -> &str {

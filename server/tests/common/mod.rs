@@ -247,6 +247,38 @@ impl TestApp {
             .await
     }
 
+    /// Acts in `workspace` from now on, through the header's switcher.
+    pub async fn switch_workspace(&self, cookie: &str, workspace: &str) {
+        let switched = self
+            .submit(
+                "/dashboard/connections",
+                "switch_workspace",
+                &[("workspace", workspace), ("back", "/dashboard/connections")],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{}", switched.body);
+        assert_eq!(switched.location(), "/dashboard/connections");
+    }
+
+    /// The one-time link starting with `path_start` that `page` shows after a form made it, and
+    /// checks the page shows it only once.
+    pub async fn shown_once(&self, page: &str, path_start: &str, cookie: &str) -> String {
+        let shown = self.get(page, Some(cookie)).await.body;
+        let start = shown
+            .find(path_start)
+            .unwrap_or_else(|| panic!("the link is shown: {shown}"));
+        let link: String = shown[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
+            .collect();
+        assert!(
+            !self.get(page, Some(cookie)).await.body.contains(&link),
+            "the link is shown once"
+        );
+        link
+    }
+
     /// Signs up and returns the session cookie.
     pub async fn sign_up(&self, email: &str) -> String {
         let response = self
