@@ -156,6 +156,18 @@ impl From<engine::connections::disconnect::DisconnectError> for AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<engine::connections::disconnect::DeleteWorkspaceError> for AppError {
+    fn from(error: engine::connections::disconnect::DeleteWorkspaceError) -> AppError {
+        use engine::connections::disconnect::DeleteWorkspaceError;
+        match error {
+            DeleteWorkspaceError::NotAllowed => AppError::Forbidden,
+            DeleteWorkspaceError::NameMismatch => AppError::People(PeopleProblem::NameMismatch),
+            DeleteWorkspaceError::Database(cause) => AppError::internal(cause),
+        }
+    }
+}
+
 /// What a dashboard form asked that the engine refused, as the page says it.
 #[cfg(feature = "ssr")]
 impl From<engine::identity::api_keys::KeyError> for AppError {

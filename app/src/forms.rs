@@ -233,6 +233,43 @@ pub async fn create_workspace(name: String) -> Result<(), AppError> {
     land::<CreateWorkspace, _>(PEOPLE, PEOPLE, outcome)
 }
 
+/// Renames the current workspace (owners).
+#[server(prefix = "/api/fn", endpoint = "rename_workspace")]
+pub async fn rename_workspace(name: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    let outcome = async {
+        let member = require(domain::Permission::ManageWorkspace)?;
+        let state = app_state()?;
+        engine::identity::workspaces::rename(&state.db, &member, &name).await?;
+        Ok(())
+    }
+    .await;
+    land::<RenameWorkspace, _>(PEOPLE, PEOPLE, outcome)
+}
+
+/// Deletes the current workspace with everything it owns, once its owner has typed its name,
+/// and lands on the connections page of another of theirs with a note saying what went.
+#[server(prefix = "/api/fn", endpoint = "delete_workspace")]
+pub async fn delete_workspace(name: String) -> Result<(), AppError> {
+    use crate::notices::{workspace_deleted_notice, FLASH_NOTICE_KEY};
+    use crate::server_context::{app_state, require};
+    let outcome = async {
+        let member = require(domain::Permission::ManageWorkspace)?;
+        let state = app_state()?;
+        let deleted =
+            engine::connections::disconnect::delete_workspace(&state, &member, &name).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await?;
+        session.remove::<String>(WORKSPACE_KEY).await?;
+        let notice = workspace_deleted_notice(&deleted.name, deleted.accounts);
+        if let Err(err) = session.insert(FLASH_NOTICE_KEY, notice).await {
+            tracing::error!(error = %err, "could not keep the deletion notice for display");
+        }
+        Ok(())
+    }
+    .await;
+    land::<DeleteWorkspace, _>(PEOPLE, &format!("{CONNECTIONS}?deleted=workspace"), outcome)
+}
+
 /// Gives a person of the current workspace another role.
 #[server(prefix = "/api/fn", endpoint = "change_role")]
 pub async fn change_role(user: String, role: String) -> Result<(), AppError> {

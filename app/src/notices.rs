@@ -6,9 +6,9 @@ use domain::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The query parameters a connect or a disconnect leaves on the connections page (an OAuth
-/// callback's, ours or a provider's).
-pub const NOTICE_QUERY_KEYS: [&str; 8] = [
+/// The query parameters a connect, a disconnect or a workspace's deletion leaves on the
+/// connections page (an OAuth callback's, ours or a provider's).
+pub const NOTICE_QUERY_KEYS: [&str; 9] = [
     "error",
     "error_description",
     "error_reason",
@@ -17,7 +17,12 @@ pub const NOTICE_QUERY_KEYS: [&str; 8] = [
     "platform",
     "connected",
     "disconnected",
+    "deleted",
 ];
+
+/// The query parameters that say a form left its outcome in the session ([`FLASH_NOTICE_KEY`]):
+/// only then does the page read it.
+pub const FLASH_QUERY_KEYS: [&str; 2] = ["disconnected", "deleted"];
 
 /// Where a form leaves a [`Notice`] in the session for the next page to show once.
 pub const FLASH_NOTICE_KEY: &str = "flash_notice";
@@ -149,6 +154,28 @@ pub struct DisconnectOutcome<'a> {
     pub connected_apps_url: Option<&'a str>,
     pub posts_cancelled: usize,
     pub posts_continuing: usize,
+}
+
+/// What deleting a workspace did, for the page the owner lands on.
+pub fn workspace_deleted_notice(name: &str, accounts: usize) -> Notice {
+    let details = match accounts {
+        0 => None,
+        1 => Some(
+            "Its account was disconnected; Plugboard is revoking its access at the platform."
+                .to_owned(),
+        ),
+        n => Some(format!(
+            "Its {n} accounts were disconnected; Plugboard is revoking its access at each platform."
+        )),
+    };
+    Notice {
+        kind: NoticeKind::Success,
+        message: format!(
+            "The workspace {name} is deleted, with its keys, webhooks, links and scheduled posts."
+        ),
+        details,
+        action: None,
+    }
 }
 
 pub fn disconnect_notice(outcome: &DisconnectOutcome) -> Notice {
@@ -322,6 +349,9 @@ pub fn people_problem(problem: &PeopleProblem) -> &'static str {
         PeopleProblem::InvitationUsed => "This invitation has already been accepted.",
         PeopleProblem::InvitationForSomeoneElse => {
             "This invitation is for another email address: sign out, then sign in or sign up with that one."
+        }
+        PeopleProblem::NameMismatch => {
+            "Type the workspace's name exactly as it is shown to delete it."
         }
     }
 }

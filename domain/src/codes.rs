@@ -172,6 +172,8 @@ code_enum! {
         InvitationUsed,
         /// Opened while signed in with another email address than the invited one.
         InvitationForSomeoneElse,
+        /// The name typed to confirm deleting a workspace is not its name.
+        NameMismatch,
     }
 }
 

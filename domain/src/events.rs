@@ -22,6 +22,8 @@ crate::codes::code_enum! {
         WebhookRemoved,
         #[strum(serialize = "workspace.created")]
         WorkspaceCreated,
+        #[strum(serialize = "workspace.renamed")]
+        WorkspaceRenamed,
         #[strum(serialize = "member.added")]
         MemberAdded,
         #[strum(serialize = "member.role_changed")]
@@ -54,6 +56,7 @@ impl AuditAction {
             AuditAction::WebhookAdded => "Webhook endpoint added",
             AuditAction::WebhookRemoved => "Webhook endpoint removed",
             AuditAction::WorkspaceCreated => "Workspace created",
+            AuditAction::WorkspaceRenamed => "Workspace renamed",
             AuditAction::MemberAdded => "Person added",
             AuditAction::MemberRoleChanged => "Role changed",
             AuditAction::MemberRemoved => "Person removed",

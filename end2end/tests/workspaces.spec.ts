@@ -99,11 +99,39 @@ test('a viewer sees the connections and no button that changes anything', async 
   await page.goto('/dashboard/settings');
   await expect(page.getByRole('button', { name: 'Create key' })).toHaveCount(0);
   await page.goto('/dashboard/people');
-  await expect(main_.getByRole('button', { name: /Invite|Change role|Make a link|Remove/ })).toHaveCount(0);
+  await expect(main_.getByRole('button', { name: /Invite|Change role|Make a link|Remove|Rename|Delete/ })).toHaveCount(0);
   // A crafted request is refused on the server too.
   const refused = await page.request.post('/api/fn/invite_person', {
     form: { email: 'x@example.com', role: 'viewer' },
     headers: { Accept: 'application/json', Origin: main.url },
   });
   expect(refused.status()).toBe(403);
+});
+
+test('an owner renames a workspace, then deletes it after typing its name', async ({ page }) => {
+  const owner = uniqueEmail('owner');
+  createUser(main, owner);
+  await signIn(page, main, owner);
+  const workspace = `Side ${Date.now()}`;
+  await createWorkspace(page, workspace);
+
+  const settings = page.getByRole('region', { name: 'Workspace' });
+  await settings.getByLabel('Name', { exact: true }).fill(`${workspace} renamed`);
+  await settings.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.locator('.workspace-switcher .workspace-name')).toHaveText(`${workspace} renamed`);
+
+  // A mistyped name deletes nothing and says why beside the field.
+  const confirm = page.getByLabel(/^Type “.*” to confirm$/);
+  await confirm.fill(workspace);
+  await page.getByRole('button', { name: 'Delete this workspace' }).click();
+  await expect(page.getByRole('alert')).toContainText("Type the workspace's name exactly");
+  await expect(page.locator('.workspace-switcher .workspace-name')).toHaveText(`${workspace} renamed`);
+
+  await page.getByLabel(/^Type “.*” to confirm$/).fill(`${workspace} renamed`);
+  await page.getByRole('button', { name: 'Delete this workspace' }).click();
+  await expect(page).toHaveURL(/\/dashboard\/connections/);
+  await expect(page.getByTestId('toast')).toContainText(`The workspace ${workspace} renamed is deleted`);
+  await expect(page.locator('.workspace-switcher .workspace-name')).toHaveText(owner);
+  await page.locator('.workspace-switcher summary').click();
+  await expect(page.locator('.workspace-switcher').getByText(`${workspace} renamed`)).toHaveCount(0);
 });

@@ -17,9 +17,13 @@ use leptos_meta::Title;
 pub fn ConnectionsPage() -> impl IntoView {
     let query = crate::page_query();
     let notice = oauth_notice(|key| crate::query_value(&query, key));
-    // After a disconnect, its outcome waits in the session (it cannot be forged in a link).
-    let flash = (notice.is_none() && crate::query_value(&query, "disconnected").is_some())
-        .then(|| Resource::new(|| (), |_| take_flash_notice()));
+    // After a disconnect or a deletion, its outcome waits in the session (it cannot be forged
+    // in a link).
+    let flash = (notice.is_none()
+        && crate::notices::FLASH_QUERY_KEYS
+            .iter()
+            .any(|key| crate::query_value(&query, key).is_some()))
+    .then(|| Resource::new(|| (), |_| take_flash_notice()));
     let filter = domain::AccountFilter::from_query(
         crate::query_value(&query, domain::AccountFilter::PLATFORM).as_deref(),
         crate::query_value(&query, domain::AccountFilter::STATUS).as_deref(),

@@ -2,8 +2,8 @@ use crate::api::get_people_overview;
 use crate::components::{DashboardLayout, Section};
 use crate::error::AppError;
 use crate::forms::{
-    ChangeRole, CreateConnectLink, CreateWorkspace, InvitePerson, RemovePerson, RevokeConnectLink,
-    RevokeInvitation,
+    ChangeRole, CreateConnectLink, CreateWorkspace, DeleteWorkspace, InvitePerson, RemovePerson,
+    RenameWorkspace, RevokeConnectLink, RevokeInvitation,
 };
 use crate::pages::{when, LoadError};
 use domain::{ConnectLinkView, InvitationView, PeopleOverview, PersonView, Platform, Role};
@@ -24,6 +24,8 @@ pub fn PeoplePage() -> impl IntoView {
         revoke: ServerAction::new(),
         link: ServerAction::new(),
         revoke_link: ServerAction::new(),
+        rename: ServerAction::new(),
+        delete: ServerAction::new(),
     };
     let error = move || {
         change
@@ -68,6 +70,8 @@ struct PeopleActions {
     revoke: ServerAction<RevokeInvitation>,
     link: ServerAction<CreateConnectLink>,
     revoke_link: ServerAction<RevokeConnectLink>,
+    rename: ServerAction<RenameWorkspace>,
+    delete: ServerAction<DeleteWorkspace>,
 }
 
 #[component]
@@ -94,7 +98,7 @@ fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView
         })}
         <section class="panel" aria-labelledby="people-heading">
             <header class="panel-header">
-                <h2 id="people-heading">{workspace_name}</h2>
+                <h2 id="people-heading">{workspace_name.clone()}</h2>
             </header>
             <ul class="endpoints" data-people="">
                 {people.into_iter().map(|person| {
@@ -116,6 +120,55 @@ fn PeopleList(overview: PeopleOverview, actions: PeopleActions) -> impl IntoView
         {role.may(domain::Permission::ShareConnectLinks).then(|| view! {
             <ConnectLinks links=connect_links accounts actions/>
         })}
+        {role.may(domain::Permission::ManageWorkspace).then(|| view! {
+            <WorkspaceSettings name=workspace_name actions/>
+        })}
+    }
+}
+
+/// The owner's forms: rename the workspace, or delete it after typing its name.
+#[component]
+fn WorkspaceSettings(name: String, actions: PeopleActions) -> impl IntoView {
+    let rename_error = move || actions.rename.value().get().and_then(Result::err);
+    let delete_error = move || actions.delete.value().get().and_then(Result::err);
+    let confirm_label = format!("Type “{name}” to confirm");
+    view! {
+        <section class="panel" aria-labelledby="workspace-heading">
+            <header class="panel-header"><h2 id="workspace-heading">"Workspace"</h2></header>
+            <ActionForm action=actions.rename attr:class="auth-form endpoint-form">
+                <label>
+                    "Name"
+                    <input type="text" name="name" required maxlength="80" value=name
+                        aria-invalid=move || rename_error().map(|_| "true")
+                        aria-describedby=move || rename_error().map(|_| "rename-error")/>
+                </label>
+                {move || rename_error().map(|error| view! { <p class="form-error" id="rename-error" role="alert">{error.to_string()}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button">"Rename"</button>
+                </div>
+            </ActionForm>
+            <div class="danger-zone">
+                <h3>"Delete this workspace"</h3>
+                <p class="hint">
+                    "Every account connected here is disconnected and Plugboard's access is revoked "
+                    "where the platform allows it. Its API keys, webhooks, connect links, invitations, "
+                    "scheduled posts and audit trail are deleted, and everyone in it loses access. "
+                    "This cannot be undone."
+                </p>
+                <ActionForm action=actions.delete attr:class="auth-form endpoint-form">
+                    <label>
+                        {confirm_label}
+                        <input type="text" name="name" required maxlength="80" autocomplete="off"
+                            aria-invalid=move || delete_error().map(|_| "true")
+                            aria-describedby=move || delete_error().map(|_| "delete-error")/>
+                    </label>
+                    {move || delete_error().map(|error| view! { <p class="form-error" id="delete-error" role="alert">{error.to_string()}</p> })}
+                    <div class="form-actions">
+                        <button type="submit" class="button button-danger">"Delete this workspace"</button>
+                    </div>
+                </ActionForm>
+            </div>
+        </section>
     }
 }
 

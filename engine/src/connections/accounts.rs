@@ -143,6 +143,15 @@ pub async fn connector_emails(
 
 /// The workspace's accounts, grouped by platform, oldest first within a platform.
 pub async fn list_owned(db: &Db, workspace_id: &str) -> Result<Vec<AccountRecord>, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    list_owned_in(&mut conn, workspace_id).await
+}
+
+/// [`list_owned`] inside the caller's transaction.
+pub async fn list_owned_in(
+    conn: &mut AnyConnection,
+    workspace_id: &str,
+) -> Result<Vec<AccountRecord>, sqlx::Error> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM connected_accounts
          WHERE workspace_id = $1
@@ -150,7 +159,7 @@ pub async fn list_owned(db: &Db, workspace_id: &str) -> Result<Vec<AccountRecord
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(workspace_id)
-        .fetch_all(db.pool())
+        .fetch_all(conn)
         .await?;
     let mut records = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -135,26 +135,8 @@ pub async fn disconnect(
     .await?;
     tx.commit().await?;
 
-    if let Some(refresh) = refresh.as_ref() {
-        adapter(record.platform)
-            .end_session(app, record.known(), refresh)
-            .await;
-    }
+    let revocation = release(app, &record, access, refresh).await;
     let settings = app.config.providers.get(record.platform);
-    let revocation = match access {
-        Some(access) if revocable(&record, settings) => {
-            match revoke(app, &record, &access, refresh.as_ref()).await {
-                Ok(()) => Revocation::Revoked,
-                Err(error) => {
-                    tracing::warn!(account_id, platform = record.platform.slug(), error = %error, "revoking at the platform failed; the account is disconnected");
-                    Revocation::Failed
-                }
-            }
-        }
-        _ => Revocation::NotSupported,
-    };
-    metrics::counter!("plugboard_disconnects_total", "platform" => record.platform.slug(), "revocation" => revocation.as_str())
-        .increment(1);
     Ok(Some(Disconnected {
         platform: record.platform,
         title: record.view(Utc::now()).title().to_owned(),
@@ -163,6 +145,121 @@ pub async fn disconnect(
         posts_cancelled: cancelled,
         posts_continuing: continuing,
     }))
+}
+
+/// Ends Plugboard's grant at the platform once the account's row is gone: its session, then its
+/// tokens where the platform can revoke them. Best effort: a platform that is down is logged.
+async fn release(
+    app: &AppState,
+    record: &AccountRecord,
+    access: Option<SecretString>,
+    refresh: Option<SecretString>,
+) -> Revocation {
+    if let Some(refresh) = refresh.as_ref() {
+        adapter(record.platform)
+            .end_session(app, record.known(), refresh)
+            .await;
+    }
+    let settings = app.config.providers.get(record.platform);
+    let revocation = match access {
+        Some(access) if revocable(record, settings) => {
+            match revoke(app, record, &access, refresh.as_ref()).await {
+                Ok(()) => Revocation::Revoked,
+                Err(error) => {
+                    tracing::warn!(account_id = %record.id, platform = record.platform.slug(), error = %error, "revoking at the platform failed; the account is disconnected");
+                    Revocation::Failed
+                }
+            }
+        }
+        _ => Revocation::NotSupported,
+    };
+    metrics::counter!("plugboard_disconnects_total", "platform" => record.platform.slug(), "revocation" => revocation.as_str())
+        .increment(1);
+    revocation
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteWorkspaceError {
+    #[error("only an owner may delete the workspace")]
+    NotAllowed,
+    /// The name typed to confirm is not the workspace's.
+    #[error("the name typed does not match the workspace's")]
+    NameMismatch,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// What deleting a workspace did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceDeleted {
+    pub name: String,
+    /// How many accounts were disconnected; their grants are being revoked in the background.
+    pub accounts: usize,
+}
+
+/// How many platforms are asked at once to revoke a deleted workspace's grants.
+const REVOCATIONS_AT_ONCE: usize = 4;
+
+/// Deletes the actor's workspace and everything it owns (accounts and their tokens, keys,
+/// webhooks, posts, links, invitations, the trail), if the actor is an owner and typed its name.
+/// One transaction removes it all; then each account's grant is revoked at its platform in the
+/// background, as a disconnect does. People who were in it land in another of their workspaces.
+pub async fn delete_workspace(
+    app: &AppState,
+    actor: &Member,
+    typed_name: &str,
+) -> Result<WorkspaceDeleted, DeleteWorkspaceError> {
+    if !actor.may(domain::Permission::ManageWorkspace) {
+        return Err(DeleteWorkspaceError::NotAllowed);
+    }
+    if typed_name.trim() != actor.workspace.name {
+        return Err(DeleteWorkspaceError::NameMismatch);
+    }
+    let workspace_id = actor.workspace_id();
+    let mut tx = app.db.begin_write().await?;
+    let records = accounts::list_owned_in(&mut tx, workspace_id).await?;
+    let mut grants = Vec::with_capacity(records.len());
+    for record in records {
+        let [access, refresh, _] =
+            accounts::open_all_secrets(&mut tx, &app.secrets, &record.id).await?;
+        grants.push((record, access, refresh));
+    }
+    // Every table a workspace owns cascades from its row.
+    sqlx::query("DELETE FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(workspace_id, by = %actor.user.id, accounts = grants.len(), "workspace deleted");
+
+    let deleted = WorkspaceDeleted {
+        name: actor.workspace.name.clone(),
+        accounts: grants.len(),
+    };
+    let releasing = {
+        let app = app.clone();
+        async move {
+            use futures::StreamExt;
+            futures::stream::iter(grants)
+                .for_each_concurrent(REVOCATIONS_AT_ONCE, |(record, access, refresh)| {
+                    let app = &app;
+                    async move {
+                        release(app, &record, access, refresh).await;
+                    }
+                })
+                .await;
+        }
+    };
+    if !app
+        .lifecycle
+        .spawn("revoking a deleted workspace's grants", releasing)
+    {
+        tracing::warn!(
+            workspace_id,
+            "shutting down: the deleted workspace's grants were not revoked at their platforms"
+        );
+    }
+    Ok(deleted)
 }
 
 async fn revoke(

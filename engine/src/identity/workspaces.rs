@@ -77,38 +77,93 @@ pub fn check_name(name: &str) -> Result<&str, WorkspaceError> {
     Ok(name)
 }
 
-const CHOICES: &str = "SELECT w.id, w.name, w.plan_id, m.role FROM workspace_members m
-     JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1
-     ORDER BY m.created_at, w.id";
-
-/// The workspaces a person belongs to, the oldest membership (their personal one) first.
-pub async fn choices_of(db: &Db, user_id: &str) -> Result<Vec<WorkspaceChoice>, sqlx::Error> {
-    sqlx::query_as(CHOICES)
-        .bind(user_id)
-        .fetch_all(db.pool())
-        .await
+/// A person and one of their memberships, or none: the middleware reads everything a request
+/// needs about its person in this one query.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    #[sqlx(flatten)]
+    user: User,
+    workspace_id: Option<String>,
+    workspace_name: Option<String>,
+    plan_id: Option<String>,
+    role: Option<String>,
 }
 
-/// The person acting in `wanted` (the session's choice) when they still belong to it, else in
-/// their first workspace. Someone left with none (removed everywhere) gets a personal one again.
-pub async fn member(db: &Db, user: User, wanted: Option<&str>) -> Result<Member, sqlx::Error> {
-    let mut workspaces = choices_of(db, &user.id).await?;
+const PERSON: &str = "SELECT u.id, u.email, u.created_at, w.id AS workspace_id,
+     w.name AS workspace_name, w.plan_id, m.role
+     FROM users u
+     LEFT JOIN workspace_members m ON m.user_id = u.id
+     LEFT JOIN workspaces w ON w.id = m.workspace_id
+     WHERE u.id = $1
+     ORDER BY m.created_at, w.id";
+
+/// The person with `user_id` and the workspaces they belong to, the oldest membership (their
+/// personal one) first; `None` when no such person exists.
+async fn person(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<(User, Vec<WorkspaceChoice>)>, sqlx::Error> {
+    let rows: Vec<PersonRow> = sqlx::query_as(PERSON)
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
+    let Some(user) = rows.first().map(|row| row.user.clone()) else {
+        return Ok(None);
+    };
+    let mut workspaces = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let (Some(id), Some(name), Some(plan_id), Some(role)) =
+            (row.workspace_id, row.workspace_name, row.plan_id, row.role)
+        {
+            let role = Role::try_from(role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            workspaces.push(WorkspaceChoice {
+                id,
+                name,
+                plan_id,
+                role,
+            });
+        }
+    }
+    Ok(Some((user, workspaces)))
+}
+
+/// The person with `user_id` acting in `wanted` (the session's choice) when they still belong
+/// to it, else in their first workspace; `None` when the person no longer exists. Someone left
+/// with no workspace (removed everywhere) gets a personal one again.
+pub async fn member_by_id(
+    db: &Db,
+    user_id: &str,
+    wanted: Option<&str>,
+) -> Result<Option<Member>, sqlx::Error> {
+    let Some((user, mut workspaces)) = person(db, user_id).await? else {
+        return Ok(None);
+    };
     if workspaces.is_empty() {
         let mut tx = db.begin_write().await?;
         create_in(&mut tx, &user.email, &user).await?;
         tx.commit().await?;
-        workspaces = choices_of(db, &user.id).await?;
+        workspaces = person(db, user_id)
+            .await?
+            .map(|(_, workspaces)| workspaces)
+            .unwrap_or_default();
     }
     let workspace = wanted
         .and_then(|wanted| workspaces.iter().find(|choice| choice.id == wanted))
         .or(workspaces.first())
         .cloned()
         .ok_or(sqlx::Error::RowNotFound)?;
-    Ok(Member {
+    Ok(Some(Member {
         user,
         workspace,
         workspaces,
-    })
+    }))
+}
+
+/// [`member_by_id`] for a person already in hand.
+pub async fn member(db: &Db, user: User, wanted: Option<&str>) -> Result<Member, sqlx::Error> {
+    member_by_id(db, &user.id, wanted)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Makes a workspace on the default plan, owned by `owner`, inside the caller's transaction.
@@ -156,6 +211,35 @@ pub async fn create(db: &Db, name: &str, owner: &User) -> Result<WorkspaceChoice
     let created = create_in(&mut tx, name, owner).await?;
     tx.commit().await?;
     Ok(created)
+}
+
+/// Renames the actor's workspace (owners).
+pub async fn rename(db: &Db, actor: &Member, name: &str) -> Result<(), WorkspaceError> {
+    if !actor.may(Permission::ManageWorkspace) {
+        return Err(WorkspaceError::NotAllowed);
+    }
+    let name = check_name(name)?;
+    if name == actor.workspace.name {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE workspaces SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(to_millis(chrono::Utc::now()))
+        .bind(actor.workspace_id())
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("{} to {name}", actor.workspace.name);
+    audit::record(
+        &mut tx,
+        actor.workspace_id(),
+        &actor.user.email,
+        AuditAction::WorkspaceRenamed,
+        detail_only(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(crate) async fn insert_member(
@@ -235,11 +319,12 @@ async fn other_owners(
     .await
 }
 
-fn person_subject(email: &str) -> Subject<'_> {
+/// An entry's subject that is only words: a person, or a workspace's names.
+fn detail_only(detail: &str) -> Subject<'_> {
     Subject {
         account_id: None,
         platform: None,
-        detail: Some(email),
+        detail: Some(detail),
     }
 }
 
@@ -267,7 +352,7 @@ pub async fn add(
         workspace_id,
         actor,
         AuditAction::MemberAdded,
-        person_subject(&detail),
+        detail_only(&detail),
     )
     .await?;
     tx.commit().await?;
@@ -309,7 +394,7 @@ pub async fn change_role(
         workspace_id,
         &actor.user.email,
         AuditAction::MemberRoleChanged,
-        person_subject(&detail),
+        detail_only(&detail),
     )
     .await?;
     tx.commit().await?;
@@ -350,7 +435,7 @@ pub async fn remove(db: &Db, actor: &Member, user_id: &str) -> Result<(), Worksp
         workspace_id,
         &actor.user.email,
         AuditAction::MemberRemoved,
-        person_subject(&email),
+        detail_only(&email),
     )
     .await?;
     tx.commit().await?;

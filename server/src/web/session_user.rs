@@ -8,7 +8,6 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::is_local_path;
-use engine::identity::users;
 use engine::identity::workspaces::{self, Member};
 use engine::AppState;
 use tower_sessions::Session;
@@ -23,23 +22,19 @@ async fn member_of(state: &AppState, session: &Session) -> Result<Option<Member>
     else {
         return Ok(None);
     };
-    let user = users::find_by_id(&state.db, &user_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(user) = user else {
-        // The user was deleted: end the orphaned session.
-        session.flush().await.map_err(|e| e.to_string())?;
-        return Ok(None);
-    };
     let wanted = session
         .get::<String>(WORKSPACE_KEY)
         .await
         .map_err(|e| e.to_string())?;
     // A workspace the person was removed from is not theirs any more: they land in another.
-    workspaces::member(&state.db, user, wanted.as_deref())
+    let member = workspaces::member_by_id(&state.db, &user_id, wanted.as_deref())
         .await
-        .map(Some)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if member.is_none() {
+        // The user was deleted: end the orphaned session.
+        session.flush().await.map_err(|e| e.to_string())?;
+    }
+    Ok(member)
 }
 
 pub async fn resolve(
