@@ -33,8 +33,8 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
     )
     .await?;
     // Whoever connected an account is named, also after they left the workspace.
-    let connectors =
-        engine::connections::accounts::connector_emails(&state.db, member.workspace_id()).await?;
+    let mut connectors =
+        engine::connections::accounts::connectors(&state.db, member.workspace_id()).await?;
     let now = chrono::Utc::now();
     Ok(records
         .iter()
@@ -42,7 +42,7 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
             let connected_by = record.connected_by.as_deref();
             ConnectedAccount {
                 history: history.remove(&record.id).unwrap_or_default(),
-                connected_by: connected_by.and_then(|id| connectors.get(id).cloned()),
+                connected_by: connectors.remove(&record.id),
                 may_disconnect: member.may_disconnect(connected_by),
                 ..record.view(now)
             }

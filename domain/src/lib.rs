@@ -30,8 +30,8 @@ pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
     connect_options, time_ago, AccountChoice, AccountChoices, AccountFilter, ApiKeyView,
     AuditEntry, BillingOverview, ConnectLinkOffer, ConnectLinkView, ConnectOption,
-    ConnectedAccount, CredentialsForm, DisconnectPreview, InvitationPreview, InvitationView,
-    LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer, PlanSummary,
-    PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter, WebhookDelivery,
-    WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
+    ConnectedAccount, ConnectedBy, CredentialsForm, DisconnectPreview, InvitationPreview,
+    InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer,
+    PlanSummary, PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter,
+    WebhookDelivery, WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
 };

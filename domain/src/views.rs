@@ -6,6 +6,27 @@ use crate::token_status::TokenStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Who connected an account, as its card names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectedBy {
+    /// A person of the workspace (or who was), by email.
+    Person { email: String },
+    /// A client, through a connect link, with the link's note when it had one.
+    Link { note: Option<String> },
+}
+
+impl ConnectedBy {
+    /// "Connected by …" on the card.
+    pub fn describe(&self) -> String {
+        match self {
+            ConnectedBy::Person { email } => format!("by {email}"),
+            ConnectedBy::Link { note: Some(note) } => format!("through the link “{note}”"),
+            ConnectedBy::Link { note: None } => "through a connect link".to_owned(),
+        }
+    }
+}
+
 /// One row of the connections list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectedAccount {
@@ -21,8 +42,8 @@ pub struct ConnectedAccount {
     /// When Plugboard last refreshed the token by itself.
     pub refreshed_at: Option<DateTime<Utc>>,
     pub connected_at: DateTime<Utc>,
-    /// The email of the person who connected it, while they have an account.
-    pub connected_by: Option<String>,
+    /// Who connected it; `None` once that person no longer has an account.
+    pub connected_by: Option<ConnectedBy>,
     /// Whether the person viewing the list may disconnect it.
     pub may_disconnect: bool,
     /// The account's last few audit entries, newest first.
@@ -345,6 +366,22 @@ pub fn connect_options(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_names_a_person_or_the_link_an_account_came_through() {
+        let person = ConnectedBy::Person {
+            email: "ada@example.com".into(),
+        };
+        assert_eq!(person.describe(), "by ada@example.com");
+        let link = ConnectedBy::Link {
+            note: Some("For Acme".into()),
+        };
+        assert_eq!(link.describe(), "through the link “For Acme”");
+        assert_eq!(
+            ConnectedBy::Link { note: None }.describe(),
+            "through a connect link"
+        );
+    }
 
     fn account(display_name: Option<&str>, username: &str) -> ConnectedAccount {
         ConnectedAccount {

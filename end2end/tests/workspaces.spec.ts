@@ -67,6 +67,7 @@ test('an admin invites a colleague, a client connects through a link, and the co
   await expect(colleaguePage).toHaveURL('/dashboard/connections');
   await expect(colleaguePage.locator('.workspace-switcher .workspace-name')).toHaveText(workspace);
   await expect(accountRow(colleaguePage, 'reddit')).toContainText('Connected');
+  await expect(accountRow(colleaguePage, 'reddit')).toContainText("Connected through the link “For Acme's Reddit”");
   // A member may not disconnect an account someone else connected: no button for it.
   await expect(accountRow(colleaguePage, 'reddit').getByRole('link', { name: /Disconnect/ })).toHaveCount(0);
   await second.close();

@@ -97,7 +97,18 @@ mod scenarios {
             .iter()
             .find(|a| a["platform"] == "reddit")
             .expect("it landed in the workspace");
-        assert!(reddit["connected_by"].is_null(), "no person connected it");
+        assert_eq!(
+            reddit["connected_by"],
+            serde_json::json!({"kind": "link", "note": "For Acme's Reddit"}),
+            "the card names the link, not a person"
+        );
+        let page = app.get("/dashboard/connections", Some(&owner)).await;
+        assert!(
+            page.body
+                .contains("Connected through the link “For Acme's Reddit”"),
+            "{}",
+            page.body
+        );
         let trail = app.call("settings_overview", Some(&owner)).await.json();
         let connected = trail["audit"]
             .as_array()

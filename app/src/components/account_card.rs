@@ -21,7 +21,8 @@ pub fn AccountCard(
     let refreshed = account.refreshed_at.map(|at| domain::time_ago(at, now()));
     let connected = match &account.connected_by {
         Some(by) => format!(
-            "Connected by {by} {}",
+            "Connected {} {}",
+            by.describe(),
             domain::time_ago(account.connected_at, now())
         ),
         None => format!(

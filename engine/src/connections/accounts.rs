@@ -6,7 +6,7 @@ use crate::storage::crypto::SecretBox;
 use crate::storage::db::{flag, new_id, to_millis, Db};
 use chrono::{DateTime, Utc};
 use domain::columns::{Flag, JsonText, MaybeMillis, Millis};
-use domain::{token_status, ConnectedAccount, Platform, StoredTokenStatus, Usage};
+use domain::{token_status, ConnectedAccount, ConnectedBy, Platform, StoredTokenStatus, Usage};
 use secrecy::SecretString;
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -125,20 +125,39 @@ impl AccountRecord {
     }
 }
 
-/// The emails of the people who connected the workspace's accounts, by user id: one query, and
-/// it names people who have since left the workspace too.
-pub async fn connector_emails(
+/// Who connected each of the workspace's accounts, by account id, in one query: the person
+/// (also after they left the workspace), or the connect link it came through.
+pub async fn connectors(
     db: &Db,
     workspace_id: &str,
-) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.id, u.email FROM users u
-         WHERE u.id IN (SELECT connected_by FROM connected_accounts WHERE workspace_id = $1)",
+) -> Result<std::collections::HashMap<String, ConnectedBy>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct ConnectorRow {
+        account_id: String,
+        email: Option<String>,
+        link_id: Option<String>,
+        note: Option<String>,
+    }
+    let rows: Vec<ConnectorRow> = sqlx::query_as(
+        "SELECT a.id AS account_id, u.email, l.id AS link_id, l.note FROM connected_accounts a
+         LEFT JOIN users u ON u.id = a.connected_by
+         LEFT JOIN connect_links l ON l.id = a.connect_link_id
+         WHERE a.workspace_id = $1",
     )
     .bind(workspace_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let by = match (row.email, row.link_id) {
+                (Some(email), _) => ConnectedBy::Person { email },
+                (None, Some(_)) => ConnectedBy::Link { note: row.note },
+                (None, None) => return None,
+            };
+            Some((row.account_id, by))
+        })
+        .collect())
 }
 
 /// The workspace's accounts, grouped by platform, oldest first within a platform.
