@@ -33,5 +33,5 @@ pub use views::{
     ConnectedAccount, ConnectedBy, CredentialsForm, DisconnectPreview, InvitationPreview,
     InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer,
     PlanSummary, PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter,
-    WebhookDelivery, WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
+    Unavailable, WebhookDelivery, WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
 };

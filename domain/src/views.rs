@@ -1,6 +1,6 @@
 //! What server functions hand to the page. Never a token or secret.
 
-use crate::limits::{check_connect, ConnectKind, PlanLimits, Usage};
+use crate::limits::{check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
 use crate::platform::Platform;
 use crate::token_status::TokenStatus;
 use chrono::{DateTime, Utc};
@@ -189,7 +189,17 @@ pub struct PlatformAvailability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectOption {
     pub platform: Platform,
-    pub unavailable_reason: Option<String>,
+    pub unavailable: Option<Unavailable>,
+}
+
+/// Why a Connect button cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unavailable {
+    /// Something about this platform alone (not configured here, or the plan's limit for it),
+    /// said under its button.
+    Because(String),
+    /// The plan's total is reached: the page says so once, above the list, for every button.
+    AtPlanLimit,
 }
 
 /// The account a Reconnect button is for.
@@ -348,16 +358,20 @@ pub fn connect_options(
     availability
         .iter()
         .map(|available| {
-            let limit_reason = check_connect(
+            let limit = check_connect(
                 &plan.limits,
                 &plan.usage,
                 available.platform,
                 ConnectKind::New,
-            )
-            .explain(&plan.plan_name);
+            );
+            let unavailable = match (&available.unavailable_reason, limit) {
+                (Some(reason), _) => Some(Unavailable::Because(reason.clone())),
+                (None, LimitDecision::TotalLimitReached { .. }) => Some(Unavailable::AtPlanLimit),
+                (None, decision) => decision.explain(&plan.plan_name).map(Unavailable::Because),
+            };
             ConnectOption {
                 platform: available.platform,
-                unavailable_reason: available.unavailable_reason.clone().or(limit_reason),
+                unavailable,
             }
         })
         .collect()
@@ -483,29 +497,32 @@ mod tests {
                 available(Platform::Slack, Some("Slack is not configured.")),
             ],
         );
-        assert_eq!(options[0].unavailable_reason, None);
-        assert!(options[1]
-            .unavailable_reason
-            .as_deref()
-            .unwrap()
-            .contains("1 LinkedIn account"));
+        assert_eq!(options[0].unavailable, None);
+        assert!(matches!(
+            &options[1].unavailable,
+            Some(Unavailable::Because(reason)) if reason.contains("1 LinkedIn account")
+        ));
         assert_eq!(
-            options[2].unavailable_reason.as_deref(),
-            Some("Slack is not configured.")
+            options[2].unavailable,
+            Some(Unavailable::Because("Slack is not configured.".into()))
         );
     }
 
     #[test]
-    fn connect_options_at_the_total_limit_are_all_refused() {
+    fn connect_options_at_the_total_limit_are_all_refused_for_one_reason() {
         let options = connect_options(
             &plan(Some(1), &[Platform::X]),
-            &[available(Platform::Reddit, None)],
+            &[
+                available(Platform::Reddit, None),
+                available(Platform::Slack, Some("Slack is not configured.")),
+            ],
         );
-        assert!(options[0]
-            .unavailable_reason
-            .as_deref()
-            .unwrap()
-            .contains("allows 1 account"));
+        assert_eq!(options[0].unavailable, Some(Unavailable::AtPlanLimit));
+        // What is true of the platform alone is still said under its button.
+        assert_eq!(
+            options[1].unavailable,
+            Some(Unavailable::Because("Slack is not configured.".into()))
+        );
     }
 
     #[test]

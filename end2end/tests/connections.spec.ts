@@ -63,6 +63,10 @@ test('accounts in every status, with the premium badge and TikTok creator name',
   // Six accounts on the Free plan's three: the limit notice leads to billing.
   const notice = page.locator('.notice-limit');
   await expect(notice).toContainText('You are using 6 of 3 accounts on the Free plan.');
+  // Said once, not under each of the 14 buttons: they all point at the notice.
+  await expect(page.locator('.connect-reason')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Connect Reddit' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Connect Reddit' })).toHaveAccessibleDescription(/You are at your plan's limit/);
   await notice.getByRole('link', { name: 'Upgrade your plan' }).click();
   await expect(page).toHaveURL('/dashboard/billing');
   await expect(page.getByRole('heading', { name: 'Your plan: Free' })).toBeVisible();

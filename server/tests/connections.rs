@@ -138,6 +138,17 @@ on_both_databases! {
         assert!(page.body.contains("notice-limit"));
         assert!(page.body.contains("href=\"/dashboard/billing\""));
         assert!(page.body.contains("You are using 3 of 3 accounts on the Free plan."));
+        // Said once: the Connect grid is disabled as a whole and points at the notice, instead of
+        // repeating the sentence under each of the 14 buttons.
+        assert_eq!(page.body.matches("allows 3 accounts").count(), 0, "{}", page.body);
+        assert!(page.body.contains("id=\"plan-limit\""));
+        assert!(page.body.contains("connect-grid connect-grid-held"));
+        // Every button is held: by the limit, or by something true of its platform alone (most
+        // platforms have no credentials in this test app), which its button still says.
+        let held = page.body.matches("aria-describedby=\"plan-limit\"").count();
+        let own_reasons = page.body.matches("class=\"connect-reason\"").count();
+        assert!(held > 0);
+        assert_eq!(held + own_reasons, domain::Platform::ALL.len());
         let plan = app.call("plan_summary", Some(&cookie)).await.json();
         assert_eq!(plan["at_limit"], true);
         assert_eq!(plan["limits"]["total"], 3);

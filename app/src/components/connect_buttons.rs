@@ -1,4 +1,4 @@
-use domain::{ConnectMethod, ConnectOption, Platform};
+use domain::{ConnectMethod, ConnectOption, Platform, Unavailable};
 use leptos::prelude::*;
 
 /// Where a Connect or Reconnect button goes. Starting an OAuth connect changes state, so it is a
@@ -67,11 +67,18 @@ pub fn ConnectControl(
     }
 }
 
-/// A Connect button for every platform; the ones that cannot be used say why.
+/// The id of the notice that says the plan's limit is reached, which every held button points to.
+pub const PLAN_LIMIT_NOTICE: &str = "plan-limit";
+
+/// A Connect button for every platform; the ones that cannot be used say why. At the plan's
+/// limit the grid is held as a whole, its buttons pointing to the one notice that says so.
 #[component]
 pub fn ConnectButtons(options: Vec<ConnectOption>) -> impl IntoView {
+    let held = options
+        .iter()
+        .any(|option| option.unavailable == Some(Unavailable::AtPlanLimit));
     view! {
-        <ul class="connect-grid">
+        <ul class=if held { "connect-grid connect-grid-held" } else { "connect-grid" }>
             {options
                 .into_iter()
                 .map(|option| {
@@ -79,14 +86,20 @@ pub fn ConnectButtons(options: Vec<ConnectOption>) -> impl IntoView {
                     let slug = platform.slug();
                     let label = format!("Connect {}", platform.display_name());
                     let mark = view! { <span class=format!("platform-mark platform-{slug}") aria-hidden="true"></span> };
-                    let control = match option.unavailable_reason {
+                    let control = match option.unavailable {
                         None => view! {
                             <ConnectControl action=connect_action(platform) class="connect-button">
                                 {mark}{label}
                             </ConnectControl>
                         }
                         .into_any(),
-                        Some(reason) => {
+                        Some(Unavailable::AtPlanLimit) => view! {
+                            <button type="button" class="connect-button" disabled aria-describedby=PLAN_LIMIT_NOTICE>
+                                {mark}{label}
+                            </button>
+                        }
+                        .into_any(),
+                        Some(Unavailable::Because(reason)) => {
                             let reason_id = format!("connect-{slug}-reason");
                             view! {
                                 <button type="button" class="connect-button" disabled aria-describedby=reason_id.clone()>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub fn LimitNotice(plan: PlanSummary) -> impl IntoView {
     let limit = plan.limits.total.unwrap_or_default();
     view! {
-        <div class="notice notice-limit" role="note">
+        <div class="notice notice-limit" role="note" id=crate::components::connect_buttons::PLAN_LIMIT_NOTICE>
             <p>
                 <strong>"You are at your plan's limit. "</strong>
                 {format!(
