@@ -142,6 +142,31 @@ test('an OAuth error becomes an accessible toast and the URL is cleaned', async 
   await expect(page.getByRole('alert').getByRole('link', { name: 'Upgrade your plan' })).toHaveAttribute('href', '/dashboard/billing');
 });
 
+test('pages go out compressed; the built assets have hashed names and are cached for good', async ({ page, request }) => {
+  const email = uniqueEmail('wire');
+  createUser(main, email);
+  seedDemoAccounts(main, email);
+  await signIn(page, main, email);
+  const stylesheet = await page.locator('link[rel="stylesheet"]').getAttribute('href');
+  expect(stylesheet).toMatch(/^\/pkg\/plugboard\.[A-Za-z0-9_-]+\.css$/);
+  const module = await page.locator('link[rel="modulepreload"]').getAttribute('href');
+  expect(module).toMatch(/^\/pkg\/plugboard\.[A-Za-z0-9_-]+\.js$/);
+
+  const asset = await request.get(stylesheet!);
+  expect(asset.status()).toBe(200);
+  expect(asset.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+
+  const cookies = await page.context().cookies();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const response = await request.get('/dashboard/connections', {
+    headers: { cookie, 'accept-encoding': 'br, gzip' },
+  });
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-encoding']).toBe('br');
+  expect(response.headers()['vary']).toContain('accept-encoding');
+  expect(await response.text()).toContain('data-testid="connections-list"');
+});
+
 test.describe('with JavaScript disabled', () => {
   test.use({ javaScriptEnabled: false });
 

@@ -172,6 +172,8 @@ pub struct Sandbox {
     state: Arc<Mutex<SandboxState>>,
     /// The base URL of the Plugboard these platforms registered (the only redirect they allow).
     registered: Url,
+    /// Where the sandbox's pages find Plugboard's stylesheet.
+    stylesheet: Arc<str>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -196,7 +198,15 @@ impl Sandbox {
             signer: Signer::new(key),
             state: Arc::new(Mutex::new(SandboxState::new())),
             registered,
+            stylesheet: "/pkg/plugboard.css".into(),
         }
+    }
+
+    /// Styles the sandbox's pages with the stylesheet at `href` (a build names it after its
+    /// content).
+    pub fn with_stylesheet(mut self, href: impl Into<Arc<str>>) -> Sandbox {
+        self.stylesheet = href.into();
+        self
     }
 
     /// The callback a platform registered for Plugboard (OAuth apps register exact URIs).
@@ -660,7 +670,7 @@ fn authorize(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
     if let Some(problem) = problem {
         return (
             StatusCode::BAD_REQUEST,
-            Html(pages::error_page(platform, problem)),
+            Html(pages::error_page(&sandbox.stylesheet, platform, problem)),
         )
             .into_response();
     }
@@ -675,7 +685,13 @@ fn authorize(sandbox: &Sandbox, platform: Platform, call: &Call) -> Response {
     };
     let scopes = request.scope.clone();
     sandbox.with_state(|s| s.requests.insert(id.clone(), request));
-    Html(pages::consent_page(platform, &id, &scopes)).into_response()
+    Html(pages::consent_page(
+        &sandbox.stylesheet,
+        platform,
+        &id,
+        &scopes,
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -693,6 +709,7 @@ async fn consent(State(sandbox): State<Sandbox>, Form(form): Form<ConsentForm>) 
         return (
             StatusCode::BAD_REQUEST,
             Html(pages::error_page(
+                &sandbox.stylesheet,
                 Platform::X,
                 "this consent screen expired; start again from Plugboard",
             )),

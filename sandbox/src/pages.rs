@@ -2,6 +2,7 @@
 
 use super::shapes::{Person, PEOPLE};
 use super::{BLUESKY_APP_PASSWORD, LISTMONK_API_USER, LISTMONK_TOKEN, TELEGRAM_BOT_TOKEN};
+use axum::extract::State;
 use axum::response::Html;
 use domain::Platform;
 
@@ -13,17 +14,24 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page, styled by Plugboard's stylesheet at `stylesheet` (its name carries a hash).
+fn page(stylesheet: &str, title: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="/pkg/plugboard.css"></head>
+<title>{title}</title><link rel="stylesheet" href="{stylesheet}"></head>
 <body><p class="sandbox-banner" role="note">Sandbox: a stand-in for the real platforms. Nothing here leaves this machine.</p>
 <main class="sandbox-main">{body}</main></body></html>"#,
-        title = escape(title)
+        title = escape(title),
+        stylesheet = escape(stylesheet)
     )
 }
 
-pub fn consent_page(platform: Platform, request_id: &str, scopes: &str) -> String {
+pub fn consent_page(
+    stylesheet: &str,
+    platform: Platform,
+    request_id: &str,
+    scopes: &str,
+) -> String {
     let people: String = PEOPLE
         .iter()
         .enumerate()
@@ -39,6 +47,7 @@ pub fn consent_page(platform: Platform, request_id: &str, scopes: &str) -> Strin
         .collect();
     let name = platform.display_name();
     page(
+        stylesheet,
         &format!("Sandbox {name}: allow Plugboard?"),
         &format!(
             r#"<section class="panel sandbox-consent">
@@ -66,8 +75,9 @@ pub fn consent_page(platform: Platform, request_id: &str, scopes: &str) -> Strin
     )
 }
 
-pub fn error_page(platform: Platform, problem: &str) -> String {
+pub fn error_page(stylesheet: &str, platform: Platform, problem: &str) -> String {
     page(
+        stylesheet,
         "Sandbox error",
         &format!(
             r#"<section class="panel"><h1>{name} sandbox: this request cannot be served</h1><p>{problem}</p></section>"#,
@@ -77,7 +87,7 @@ pub fn error_page(platform: Platform, problem: &str) -> String {
     )
 }
 
-pub async fn home() -> Html<String> {
+pub async fn home(State(sandbox): State<super::Sandbox>) -> Html<String> {
     let platforms: String = Platform::ALL
         .iter()
         .map(|p| {
@@ -93,6 +103,7 @@ pub async fn home() -> Html<String> {
         .map(|p| format!(r#"<option value="{}">{}</option>"#, p.key, escape(p.name)))
         .collect();
     Html(page(
+        &sandbox.stylesheet,
         "Plugboard sandbox",
         &format!(
             r#"<section class="panel"><h1>Plugboard sandbox</h1>
