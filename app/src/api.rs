@@ -4,9 +4,9 @@
 use crate::error::AppError;
 use crate::notices::Notice;
 use domain::{
-    AccountChoices, BillingOverview, ConnectLinkOffer, ConnectedAccount, CredentialsForm,
-    DisconnectPreview, InvitationPreview, PeopleOverview, PlanSummary, PlatformAvailability,
-    SettingsOverview, WebhooksOverview,
+    AccountChoices, AccountStory, BillingOverview, ConnectLinkOffer, ConnectedAccount,
+    CredentialsForm, DisconnectPreview, InvitationPreview, PeopleOverview, PlanSummary,
+    PlatformAvailability, SettingsOverview, WebhooksOverview,
 };
 use leptos::prelude::*;
 
@@ -19,8 +19,10 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
     if !state.config.debug_data_delay.is_zero() {
         tokio::time::sleep(state.config.debug_data_delay).await;
     }
-    let records =
-        engine::connections::accounts::list_owned(&state.db, member.workspace_id()).await?;
+    // Whoever connected an account is named, also after they left the workspace.
+    let accounts =
+        engine::connections::accounts::list_with_connectors(&state.db, member.workspace_id())
+            .await?;
     // The page shows what is stored now; the health check runs behind it and the open page
     // picks up what it finds (see `LiveStatuses`).
     engine::keep_alive::health::start(&state, member.workspace_id());
@@ -32,22 +34,36 @@ pub async fn get_connected_accounts() -> Result<Vec<ConnectedAccount>, AppError>
         HISTORY_PER_ACCOUNT,
     )
     .await?;
-    // Whoever connected an account is named, also after they left the workspace.
-    let mut connectors =
-        engine::connections::accounts::connectors(&state.db, member.workspace_id()).await?;
     let now = chrono::Utc::now();
-    Ok(records
-        .iter()
-        .map(|record| {
-            let connected_by = record.connected_by.as_deref();
-            ConnectedAccount {
-                history: history.remove(&record.id).unwrap_or_default(),
-                connected_by: connectors.remove(&record.id),
-                may_disconnect: member.may_disconnect(connected_by),
-                ..record.view(now)
-            }
+    Ok(accounts
+        .into_iter()
+        .map(|(record, connected_by)| ConnectedAccount {
+            history: history.remove(&record.id).unwrap_or_default(),
+            connected_by,
+            may_disconnect: member.may_disconnect(record.connected_by.as_deref()),
+            ..record.view(now)
         })
         .collect())
+}
+
+/// One of the workspace's accounts, told for its detail page.
+#[server(prefix = "/api/fn", endpoint = "account_story")]
+pub async fn get_account_story(account: String) -> Result<AccountStory, AppError> {
+    use crate::server_context::{app_state, reject, require};
+    let member = require(domain::Permission::View)?;
+    let state = app_state()?;
+    let story = engine::keep_alive::history::story(
+        &state,
+        member.workspace_id(),
+        &account,
+        |connected_by| member.may_disconnect(connected_by),
+    )
+    .await?
+    .ok_or_else(|| reject(AppError::NotFound))?;
+    Ok(AccountStory {
+        may_check: member.may(domain::Permission::Connect),
+        ..story
+    })
 }
 
 /// The note a form left for this page (a disconnect's outcome), shown once.

@@ -22,6 +22,9 @@ pub enum AppError {
     Internal,
     #[error("Could not reach Plugboard. Check your connection and try again.")]
     Unreachable,
+    /// Asked again too soon (a "Check now" within a minute of the last check).
+    #[error("Checked moments ago. Try again in {0} seconds.")]
+    TooSoon(u32),
     /// The settings page's API key forms could not do what was asked.
     #[error("{}", api_key_problem(.0))]
     ApiKey(ApiKeyProblem),
@@ -45,6 +48,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooSoon(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::ApiKey(ApiKeyProblem::NotFound)
             | AppError::Webhook(WebhookProblem::NotFound) => StatusCode::NOT_FOUND,
             AppError::People(PeopleProblem::NotAllowed) => StatusCode::FORBIDDEN,

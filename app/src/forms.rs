@@ -28,6 +28,41 @@ fn disconnect_page(account: &str) -> String {
     format!("{CONNECTIONS}/{}/disconnect", path_segment(account))
 }
 
+/// One account's detail page.
+pub fn account_page(account: &str) -> String {
+    format!("{CONNECTIONS}/{account}")
+}
+
+/// Checks one account now (a health check, or a refresh when one is due) and lands back on its
+/// page, whose history shows what came of it. At most once a minute per account.
+#[server(prefix = "/api/fn", endpoint = "check_account_now")]
+pub async fn check_account_now(account: String) -> Result<(), AppError> {
+    use crate::server_context::{app_state, require};
+    use engine::keep_alive::health::CheckNow;
+    let outcome = async {
+        let member = require(domain::Permission::Connect)?;
+        let state = app_state()?;
+        match engine::keep_alive::health::check_now(&state, member.workspace_id(), &account)
+            .await?
+        {
+            None => Err(AppError::NotFound),
+            Some(CheckNow::Checked(outcome)) => {
+                tracing::info!(user_id = %member.user.id, account_id = %account, outcome = outcome.slug(), "account checked on request");
+                Ok(())
+            }
+            Some(CheckNow::TooSoon(wait)) => Err(AppError::TooSoon(
+                u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX),
+            )),
+            Some(CheckNow::NotCheckable) => Err(AppError::Invalid(
+                "Demo accounts have no platform to check.".to_owned(),
+            )),
+        }
+    }
+    .await;
+    let page = account_page(&path_segment(&account));
+    land::<CheckAccountNow, _>(&page, &page, outcome)
+}
+
 /// Creates an API key; the settings page shows it once.
 #[server(prefix = "/api/fn", endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<(), AppError> {

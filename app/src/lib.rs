@@ -16,9 +16,9 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{
-    BillingPage, ChooseAccountsPage, ConnectFormPage, ConnectLinkPage, ConnectionsPage,
-    DisconnectPage, InvitationPage, LinkDonePage, NotFoundPage, PeoplePage, SettingsPage,
-    WebhooksPage, WelcomePage,
+    AccountPage, BillingPage, ChooseAccountsPage, ConnectFormPage, ConnectLinkPage,
+    ConnectionsPage, DisconnectPage, InvitationPage, LinkDonePage, NotFoundPage, PeoplePage,
+    SettingsPage, WebhooksPage, WelcomePage,
 };
 
 /// The HTML document around every page.
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/webhooks") view=WebhooksPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/connections/new/:platform") view=ConnectFormPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/connections/select/:id") view=ChooseAccountsPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/dashboard/connections/:id") view=AccountPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/connections/:id/disconnect") view=DisconnectPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/settings") view=SettingsPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/dashboard/people") view=PeoplePage ssr=SsrMode::InOrder/>

@@ -107,3 +107,11 @@ impl TryFrom<MaybeText> for Option<crate::CancelReason> {
         stored.0.map(crate::CancelReason::try_from).transpose()
     }
 }
+
+impl TryFrom<MaybeText> for Option<crate::FailureKind> {
+    type Error = strum::ParseError;
+
+    fn try_from(stored: MaybeText) -> Result<Option<crate::FailureKind>, Self::Error> {
+        stored.0.map(crate::FailureKind::try_from).transpose()
+    }
+}

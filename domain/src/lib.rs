@@ -1,6 +1,7 @@
 //! Plugboard's domain: pure types and rules with no I/O, compiled into both the server and the
 //! browser bundle.
 
+pub mod checks;
 pub mod codes;
 #[cfg(feature = "sqlx")]
 pub mod columns;
@@ -17,6 +18,7 @@ pub mod views;
 /// `maxlength`; the server refuses anything longer.
 pub const MAX_TYPED_URL_CHARS: usize = 2048;
 
+pub use checks::{CheckKind, CheckOutcome, FailureKind, ScopeReport};
 pub use codes::{
     ApiKeyProblem, AuthProblem, CancelReason, ConnectErrorCode, FieldProblem, LinkProblem,
     PeopleProblem, PostStatus, Revocation, WebhookProblem,
@@ -28,10 +30,10 @@ pub use return_path::is_local_path;
 pub use roles::{Permission, Role};
 pub use token_status::{token_status, StoredTokenStatus, TokenStatus};
 pub use views::{
-    connect_options, time_ago, AccountChoice, AccountChoices, AccountFilter, ApiKeyView,
-    AuditEntry, BillingOverview, ConnectLinkOffer, ConnectLinkView, ConnectOption,
-    ConnectedAccount, ConnectedBy, CredentialsForm, DisconnectPreview, InvitationPreview,
-    InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView, PlanOffer,
-    PlanSummary, PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter,
+    connect_options, time_ago, AccountChoice, AccountChoices, AccountFilter, AccountStory,
+    ApiKeyView, AuditEntry, BillingOverview, CheckEntry, ConnectLinkOffer, ConnectLinkView,
+    ConnectOption, ConnectedAccount, ConnectedBy, CredentialsForm, DisconnectPreview,
+    InvitationPreview, InvitationView, LiveStatuses, NewWebhookSecret, PeopleOverview, PersonView,
+    PlanOffer, PlanSummary, PlatformAvailability, ReconnectTarget, SettingsOverview, StatusFilter,
     Unavailable, WebhookDelivery, WebhookEndpoint, WebhooksOverview, WorkspaceChoice,
 };

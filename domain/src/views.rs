@@ -336,6 +336,42 @@ pub struct SettingsOverview {
     pub audit: Vec<AuditEntry>,
 }
 
+/// One call Plugboard made to a platform for an account, for its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct CheckEntry {
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::Millis"))]
+    pub at: DateTime<Utc>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub kind: crate::CheckKind,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub outcome: crate::CheckOutcome,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeText"))]
+    pub failure_class: Option<crate::FailureKind>,
+    /// The platform's own error identifier, e.g. `invalid_grant` or `190`.
+    pub platform_code: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::columns::MaybeStatusCode"))]
+    pub http_status: Option<u16>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "i64"))]
+    pub latency_ms: u32,
+}
+
+/// One account's story, for its detail page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountStory {
+    pub account: ConnectedAccount,
+    pub scopes: crate::ScopeReport,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    /// When the worker will next refresh the token; `None` when it cannot be refreshed.
+    pub next_refresh_at: Option<DateTime<Utc>>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// Newest first, for the last [`Self::kept_days`] days.
+    pub checks: Vec<CheckEntry>,
+    pub kept_days: u32,
+    /// Whether the viewer may ask for a check now.
+    pub may_check: bool,
+}
+
 /// What disconnecting an account will do, for the confirmation page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisconnectPreview {

@@ -81,6 +81,16 @@ test('a revoked refresh token turns "Reconnect needed" on the open page and a si
     expect((failed.body.data as { platform: string }).platform).toBe('reddit');
     expect(receiver.received.filter((r) => r.type === 'account.connected').every((r) => r.verified)).toBe(true);
 
+    // The account's page tells the story: the refused refresh, its class and Reddit's own code.
+    await page.goto('/dashboard/connections');
+    await page.getByTestId('connections-list').locator('li.account[data-platform="reddit"] a.account-title').click();
+    await expect(page).toHaveURL(/\/dashboard\/connections\/[^/]+$/);
+    await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+    const failedRefresh = page.locator('tr[data-kind="refresh"][data-outcome="terminal"]').first();
+    await expect(failedRefresh).toContainText('Failed, reconnect needed');
+    await expect(failedRefresh.locator('td[data-class="terminal"]')).toHaveText('Access revoked or expired');
+    await expect(failedRefresh).toContainText('invalid_grant');
+
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await expect(page.locator('tr[data-status="delivered"]').filter({ hasText: 'account.refresh_failed' })).toBeVisible();
   } finally {

@@ -5,6 +5,7 @@
 //! stop no new unit starts while the ones in flight finish and store.
 
 use engine::events::webhooks;
+use engine::keep_alive::history;
 use engine::keep_alive::refresh::{self, Outcome};
 use engine::lifecycle::isolated;
 use engine::AppState;
@@ -17,6 +18,8 @@ const BATCH: i64 = 500;
 const DELIVERY_INTERVAL: Duration = Duration::from_secs(2);
 const DELIVERY_CONCURRENCY: usize = 8;
 const GAUGE_INTERVAL: Duration = Duration::from_secs(30);
+/// How often the accounts' histories are pruned to `PLUGBOARD_CHECK_HISTORY_DAYS`.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// The shortest sleep between two refresh passes, however soon the next account is due.
 const MIN_REFRESH_SLEEP: Duration = Duration::from_millis(500);
 
@@ -195,5 +198,13 @@ pub fn spawn(app: &AppState) {
     repeat(app, "gauges", |app| async move {
         update_gauges(&app).await?;
         Ok(GAUGE_INTERVAL)
+    });
+    repeat(app, "prune_history", |app| async move {
+        let days = app.config.check_history_days;
+        let pruned = history::prune(&app.db, days, chrono::Utc::now()).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, days, "pruned the accounts' check history");
+        }
+        Ok(PRUNE_INTERVAL)
     });
 }

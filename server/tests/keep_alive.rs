@@ -45,14 +45,6 @@ async fn connected(
     (app, platforms, cookie, id)
 }
 
-async fn make_due(app: &TestApp, id: &str) {
-    sqlx::query("UPDATE connected_accounts SET next_refresh_at = 0 WHERE id = $1")
-        .bind(id)
-        .execute(app.state.db.pool())
-        .await
-        .unwrap();
-}
-
 async fn stored_status(app: &TestApp, id: &str) -> String {
     sqlx::query_scalar("SELECT token_status FROM connected_accounts WHERE id = $1")
         .bind(id)
@@ -93,7 +85,7 @@ mod scenarios {
             "scheduled ahead of expiry"
         );
         for round in 1..=2 {
-            make_due(&app, &id).await;
+            app.make_due(&id).await;
             let outcome = refresh::refresh_account(&app.state, &id, false)
                 .await
                 .unwrap();
@@ -123,7 +115,7 @@ mod scenarios {
             Failure::Slow(Duration::from_secs(20)),
         ] {
             platforms.sandbox.fail(platform, Endpoint::Refresh, failure);
-            make_due(&app, &id).await;
+            app.make_due(&id).await;
             let outcome = refresh::refresh_account(&app.state, &id, false)
                 .await
                 .unwrap();
@@ -151,7 +143,7 @@ mod scenarios {
             .fail(platform, Endpoint::Refresh, Failure::InvalidGrant);
         // Bluesky starts a new session with the stored app password first: revoke that too.
         platforms.sandbox.revoke(platform, "ada");
-        make_due(&app, &id).await;
+        app.make_due(&id).await;
         let outcome = refresh::refresh_account(&app.state, &id, false)
             .await
             .unwrap();
@@ -228,7 +220,7 @@ async fn a_bluesky_refresh_that_lapsed_heals_with_the_app_password() {
     platforms
         .sandbox
         .fail(Platform::Bluesky, Endpoint::Refresh, Failure::InvalidGrant);
-    make_due(&app, &id).await;
+    app.make_due(&id).await;
     let outcome = refresh::refresh_account(&app.state, &id, false)
         .await
         .unwrap();
@@ -248,7 +240,7 @@ async fn a_502_never_marks_an_account_for_reconnect_even_after_its_token_expired
         .await
         .unwrap();
     for _ in 0..8 {
-        make_due(&app, &id).await;
+        app.make_due(&id).await;
         assert!(matches!(
             refresh::refresh_account(&app.state, &id, false)
                 .await
@@ -266,7 +258,7 @@ async fn a_failing_account_is_not_retried_on_every_pass() {
     platforms
         .sandbox
         .fail(Platform::YouTube, Endpoint::Refresh, Failure::Outage);
-    make_due(&app, &id).await;
+    app.make_due(&id).await;
     for _ in 0..5 {
         plugboard::worker::refresh_pass(&app.state, 4)
             .await
@@ -284,7 +276,7 @@ async fn a_failing_account_is_not_retried_on_every_pass() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_refreshes_what_is_due_on_postgres() {
     let (app, platforms, _cookie, id) = connected(Platform::X, Backend::Postgres).await;
-    make_due(&app, &id).await;
+    app.make_due(&id).await;
     let stats = plugboard::worker::refresh_pass(&app.state, 4)
         .await
         .unwrap();
@@ -293,7 +285,7 @@ async fn the_worker_refreshes_what_is_due_on_postgres() {
     platforms
         .sandbox
         .fail(Platform::X, Endpoint::Refresh, Failure::InvalidGrant);
-    make_due(&app, &id).await;
+    app.make_due(&id).await;
     let stats = plugboard::worker::refresh_pass(&app.state, 4)
         .await
         .unwrap();
@@ -384,7 +376,7 @@ async fn opening_the_page_checks_in_the_background_and_the_page_sees_the_result(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_health_check_refreshes_what_is_due_and_an_outage_changes_nothing() {
     let (app, platforms, cookie, id) = connected(Platform::Reddit, Backend::Sqlite).await;
-    make_due(&app, &id).await;
+    app.make_due(&id).await;
     sqlx::query("UPDATE connected_accounts SET last_checked_at = NULL")
         .execute(app.state.db.pool())
         .await

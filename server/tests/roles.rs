@@ -65,6 +65,8 @@ const SERVER_FUNCTIONS: &[(&str, &str, Target, [Expect; 6])] = &[
     ("connected_accounts", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
     ("flash_notice", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
     ("disconnect_preview", "account={target}", Target::Account, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
+    ("account_story", "account={target}", Target::Account, [Let, Let, Let, Let, Hidden, SignIn]),
+    ("check_account_now", "account={target}", Target::Account, [Let, Let, Let, Refuse, Hidden, SignIn]),
     ("settings_overview", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
     ("webhooks_overview", "", Target::Nothing, [Let, Let, Refuse, Refuse, Hidden, SignIn]),
     ("plan_summary", "", Target::Nothing, [Let, Let, Let, Let, Hidden, SignIn]),
@@ -135,7 +137,13 @@ struct Fixture {
 }
 
 async fn fixture(backend: Backend) -> Fixture {
-    let app = TestApp::new(backend).await;
+    // Reddit, the target accounts' platform, refuses every connection: nothing leaves the machine.
+    let closed = [
+        ("REDDIT_API_URL", "http://127.0.0.1:9"),
+        ("REDDIT_TOKEN_URL", "http://127.0.0.1:9/token"),
+        ("REDDIT_REVOKE_URL", "http://127.0.0.1:9/revoke"),
+    ];
+    let app = TestApp::with_settings(backend, &closed).await;
     let mut cookies = Vec::new();
     for email in CALLERS.iter().filter(|email| !email.is_empty()) {
         cookies.push(Some(app.sign_up(email).await));

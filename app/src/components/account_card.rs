@@ -41,7 +41,7 @@ pub fn AccountCard(
             />
             <div class="account-who">
                 <p class="account-name">
-                    <span class="account-title">{title}</span>
+                    <a class="account-title" href=crate::forms::account_page(&account.id)>{title}</a>
                     {premium}
                 </p>
                 <p class="account-where">

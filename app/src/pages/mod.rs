@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod account;
 mod billing;
 mod choose_accounts;
 mod connect_form;
@@ -12,6 +13,7 @@ mod settings;
 mod webhooks;
 mod welcome;
 
+pub use account::AccountPage;
 pub use billing::BillingPage;
 pub use choose_accounts::ChooseAccountsPage;
 pub use connect_form::ConnectFormPage;

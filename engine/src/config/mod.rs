@@ -71,6 +71,8 @@ pub struct Config {
     /// An account checked this recently is not checked again on page load.
     pub health_check_ttl: Duration,
     pub health_check_concurrency: usize,
+    /// How long an account's history of refreshes and health checks is kept.
+    pub check_history_days: u32,
     /// Bearer token for `/metrics`; without one, only loopback clients may read it.
     pub metrics_token: Option<String>,
     /// Anyone may sign up on the welcome page; off, accounts are made with the CLI only.
@@ -110,6 +112,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { name: "PLUGBOARD_SHUTDOWN_GRACE_SECS", default: "30", about: "On SIGTERM or SIGINT, how long refreshes, health checks, deliveries and requests in flight may take to finish and store before the process exits." },
     Setting { name: "PLUGBOARD_HEALTH_CHECK_TTL_SECS", default: "300", about: "An account checked this recently is not checked again when the page loads." },
     Setting { name: "PLUGBOARD_HEALTH_CHECK_CONCURRENCY", default: "16", about: "How many health-check calls one process makes at once." },
+    Setting { name: "PLUGBOARD_CHECK_HISTORY_DAYS", default: "30", about: "How many days each account's history of refreshes and health checks is kept (1-365)." },
     Setting { name: "PLUGBOARD_METRICS_TOKEN", default: "(none)", about: "Bearer token for /metrics; without one, only loopback clients that did not come through a proxy may read it." },
     Setting { name: "PLUGBOARD_OPEN_SIGN_UP", default: "true", about: "Let anyone create an account on the welcome page (throttled per client address). Off, accounts are made with `plugboard user create` only." },
 ];
@@ -247,6 +250,7 @@ impl Config {
             shutdown_grace: seconds("PLUGBOARD_SHUTDOWN_GRACE_SECS", 0..=3600)?,
             health_check_ttl: seconds("PLUGBOARD_HEALTH_CHECK_TTL_SECS", 0..=86_400)?,
             health_check_concurrency: count("PLUGBOARD_HEALTH_CHECK_CONCURRENCY", 1..=1024)?,
+            check_history_days: settings.number("PLUGBOARD_CHECK_HISTORY_DAYS", 1..=365)? as u32,
             metrics_token: settings.get("PLUGBOARD_METRICS_TOKEN"),
             open_sign_up: settings.flag("PLUGBOARD_OPEN_SIGN_UP")?,
         })

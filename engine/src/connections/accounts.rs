@@ -125,39 +125,78 @@ impl AccountRecord {
     }
 }
 
-/// Who connected each of the workspace's accounts, by account id, in one query: the person
-/// (also after they left the workspace), or the connect link it came through.
-pub async fn connectors(
+/// The workspace's accounts as [`list_owned`] orders them, each with who connected it: the
+/// person (also after they left the workspace), or the connect link it came through. One query,
+/// read on every load of the connections page.
+pub async fn list_with_connectors(
     db: &Db,
     workspace_id: &str,
-) -> Result<std::collections::HashMap<String, ConnectedBy>, sqlx::Error> {
+) -> Result<Vec<(AccountRecord, Option<ConnectedBy>)>, sqlx::Error> {
+    with_connectors(db, workspace_id, None).await
+}
+
+/// One of the workspace's accounts with who connected it, as [`list_with_connectors`] reads it.
+pub async fn find_with_connector(
+    db: &Db,
+    workspace_id: &str,
+    account_id: &str,
+) -> Result<Option<(AccountRecord, Option<ConnectedBy>)>, sqlx::Error> {
+    Ok(with_connectors(db, workspace_id, Some(account_id))
+        .await?
+        .pop())
+}
+
+async fn with_connectors(
+    db: &Db,
+    workspace_id: &str,
+    only: Option<&str>,
+) -> Result<Vec<(AccountRecord, Option<ConnectedBy>)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct ConnectorRow {
-        account_id: String,
-        email: Option<String>,
+    struct Listed {
+        #[sqlx(flatten)]
+        record: AccountRecord,
+        connector_email: Option<String>,
         link_id: Option<String>,
-        note: Option<String>,
+        link_note: Option<String>,
     }
-    let rows: Vec<ConnectorRow> = sqlx::query_as(
-        "SELECT a.id AS account_id, u.email, l.id AS link_id, l.note FROM connected_accounts a
+    let only_one = if only.is_some() { " AND id = $2" } else { "" };
+    let sql = format!(
+        "SELECT a.*, u.email AS connector_email, l.id AS link_id, l.note AS link_note
+         FROM (SELECT {RECORD_COLUMNS}, connect_link_id FROM connected_accounts
+               WHERE workspace_id = $1{only_one}) a
          LEFT JOIN users u ON u.id = a.connected_by
          LEFT JOIN connect_links l ON l.id = a.connect_link_id
-         WHERE a.workspace_id = $1",
-    )
-    .bind(workspace_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
+         ORDER BY a.platform, a.created_at, a.id"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(workspace_id);
+    if let Some(id) = only {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    Ok(readable(&rows, |row| {
+        let listed = Listed::from_row(row)?;
+        let by = match (listed.connector_email, listed.link_id) {
+            (Some(email), _) => Some(ConnectedBy::Person { email }),
+            (None, Some(_)) => Some(ConnectedBy::Link {
+                note: listed.link_note,
+            }),
+            (None, None) => None,
+        };
+        Ok((listed.record, by))
+    }))
+}
+
+/// The rows `read` can make sense of. One unreadable row must not hide every other account.
+fn readable<T>(rows: &[AnyRow], read: impl Fn(&AnyRow) -> Result<T, sqlx::Error>) -> Vec<T> {
+    rows.iter()
         .filter_map(|row| {
-            let by = match (row.email, row.link_id) {
-                (Some(email), _) => ConnectedBy::Person { email },
-                (None, Some(_)) => ConnectedBy::Link { note: row.note },
-                (None, None) => return None,
-            };
-            Some((row.account_id, by))
+            read(row)
+                .inspect_err(|err| {
+                    tracing::error!(error = %err, "skipping an unreadable connected account row")
+                })
+                .ok()
         })
-        .collect())
+        .collect()
 }
 
 /// The workspace's accounts, grouped by platform, oldest first within a platform.
@@ -180,17 +219,7 @@ pub async fn list_owned_in(
         .bind(workspace_id)
         .fetch_all(conn)
         .await?;
-    let mut records = Vec::with_capacity(rows.len());
-    for row in &rows {
-        match AccountRecord::from_row(row) {
-            Ok(record) => records.push(record),
-            // One unreadable row must not hide every other account.
-            Err(err) => {
-                tracing::error!(error = %err, "skipping an unreadable connected account row")
-            }
-        }
-    }
-    Ok(records)
+    Ok(readable(&rows, |row| AccountRecord::from_row(row)))
 }
 
 /// How many accounts the owner has, per platform. Takes a connection so that it can run

@@ -5,6 +5,7 @@
 //! one that panics fails alone, and the page never waits on a check that died.
 
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
+use crate::keep_alive::history;
 use crate::keep_alive::refresh::{self, Outcome};
 use crate::lifecycle::isolated;
 use crate::platforms::adapters::adapter;
@@ -14,7 +15,8 @@ use crate::platforms::failure::{FailureKind, ProviderError};
 use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{Duration, Utc};
-use domain::{ExpiryDisplay, StoredTokenStatus};
+use domain::columns::MaybeMillis;
+use domain::{CheckKind, CheckOutcome, ExpiryDisplay, StoredTokenStatus};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::time::Instant;
@@ -97,20 +99,86 @@ pub async fn check_account(
     app: &AppState,
     record: &AccountRecord,
 ) -> Result<HealthOutcome, sqlx::Error> {
-    let now = Utc::now();
     let ttl = Duration::from_std(app.config.health_check_ttl).unwrap_or(Duration::zero());
+    if claim(app, record, ttl, Utc::now()).await?.is_some() {
+        return Ok(HealthOutcome::Recent);
+    }
+    run(app, record).await
+}
+
+/// The shortest time between two checks a person asks for (the "Check now" button), per
+/// account: the platforms' rate limits are shared by every tool that posts.
+pub const CHECK_NOW_SPACING: Duration = Duration::seconds(60);
+
+/// What a "Check now" came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckNow {
+    Checked(HealthOutcome),
+    /// Checked less than [`CHECK_NOW_SPACING`] ago; try again after this long.
+    TooSoon(std::time::Duration),
+    /// Demo data: there is no platform to ask.
+    NotCheckable,
+}
+
+/// Checks one of the workspace's accounts now, at most once per [`CHECK_NOW_SPACING`] (by
+/// anyone, in any process). `None` when the workspace has no such account.
+pub async fn check_now(
+    app: &AppState,
+    workspace_id: &str,
+    account_id: &str,
+) -> Result<Option<CheckNow>, sqlx::Error> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = accounts::find_owned(&mut conn, workspace_id, account_id).await?;
+    drop(conn);
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    if record.is_demo() {
+        return Ok(Some(CheckNow::NotCheckable));
+    }
+    let now = Utc::now();
+    if let Some(last) = claim(app, &record, CHECK_NOW_SPACING, now).await? {
+        let wait = (last + CHECK_NOW_SPACING - now).max(Duration::seconds(1));
+        return Ok(Some(CheckNow::TooSoon(
+            wait.to_std().unwrap_or(std::time::Duration::from_secs(1)),
+        )));
+    }
+    Ok(Some(CheckNow::Checked(run(app, &record).await?)))
+}
+
+/// Marks the account as checked now, unless it was checked within `spacing`: then `Some` with
+/// when it was.
+async fn claim(
+    app: &AppState,
+    record: &AccountRecord,
+    spacing: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE connected_accounts SET last_checked_at = $1
          WHERE id = $2 AND (last_checked_at IS NULL OR last_checked_at <= $3)",
     )
     .bind(to_millis(now))
     .bind(&record.id)
-    .bind(to_millis(now - ttl))
+    .bind(to_millis(now - spacing))
     .execute(app.db.pool())
     .await?;
-    if claimed.rows_affected() != 1 {
-        return Ok(HealthOutcome::Recent);
+    if claimed.rows_affected() == 1 {
+        return Ok(None);
     }
+    let last: Option<MaybeMillis> =
+        sqlx::query_scalar("SELECT last_checked_at FROM connected_accounts WHERE id = $1")
+            .bind(&record.id)
+            .fetch_optional(app.db.pool())
+            .await?;
+    let last: Option<chrono::DateTime<Utc>> = last
+        .map(Option::<chrono::DateTime<Utc>>::from)
+        .unwrap_or_default();
+    Ok(Some(last.unwrap_or(now)))
+}
+
+/// Refreshes the account if it is due, or else asks the platform whether its token still works.
+async fn run(app: &AppState, record: &AccountRecord) -> Result<HealthOutcome, sqlx::Error> {
     let _permit = app
         .health
         .permits()
@@ -156,8 +224,19 @@ async fn verify(app: &AppState, account_id: &str) -> Result<HealthOutcome, sqlx:
     else {
         return Ok(HealthOutcome::NoToken);
     };
-    match who_am_i(app, &record, &token).await {
+    let (at, started) = (Utc::now(), Instant::now());
+    let answer = who_am_i(app, &record, &token).await;
+    let latency = started.elapsed();
+    let check = |outcome, error| history::Check {
+        at,
+        kind: CheckKind::HealthCheck,
+        outcome,
+        error,
+        latency,
+    };
+    match answer {
         Ok(body) => {
+            history::record(&app.db, &record.id, check(CheckOutcome::Ok, None)).await;
             apply_profile(app, &record, &body, &token).await?;
             mark_expired_if_lapsed(app, &record).await?;
             Ok(HealthOutcome::Healthy)
@@ -166,19 +245,28 @@ async fn verify(app: &AppState, account_id: &str) -> Result<HealthOutcome, sqlx:
             if catalog::platform_refreshes(record.platform) {
                 match refresh::refresh_account(app, &record.id, true).await? {
                     Outcome::NotRefreshable => {}
-                    other => return Ok(HealthOutcome::Refresh(other)),
+                    // Refused, then a refresh decided: its own entry says how that went.
+                    other => {
+                        let refused = check(CheckOutcome::Unconfirmed, Some(&error));
+                        history::record(&app.db, &record.id, refused).await;
+                        return Ok(HealthOutcome::Refresh(other));
+                    }
                 }
             }
+            let gone = check(CheckOutcome::Terminal, Some(&error));
+            history::record(&app.db, &record.id, gone).await;
             refresh::mark_needs_reconnect(app, &record, &error).await?;
             Ok(HealthOutcome::NeedsReconnect)
         }
         Err(error) => {
             tracing::info!(account_id = %record.id, platform = record.platform.slug(), error = %error, "health check could not confirm the token");
-            Ok(if error.kind.is_transient() {
-                HealthOutcome::Unreachable
+            let (outcome, shown) = if error.kind.is_transient() {
+                (HealthOutcome::Unreachable, CheckOutcome::Transient)
             } else {
-                HealthOutcome::Unconfirmed
-            })
+                (HealthOutcome::Unconfirmed, CheckOutcome::Unconfirmed)
+            };
+            history::record(&app.db, &record.id, check(shown, Some(&error))).await;
+            Ok(outcome)
         }
     }
 }

@@ -4,4 +4,5 @@
 pub mod access_tokens;
 pub mod health;
 pub mod health_checks;
+pub mod history;
 pub mod refresh;

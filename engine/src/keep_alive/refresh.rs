@@ -8,6 +8,7 @@
 
 use crate::connections::accounts::{self, AccountRecord, Sealed, Snapshot};
 use crate::events::webhooks;
+use crate::keep_alive::history;
 use crate::platforms::adapters::adapter;
 use crate::platforms::catalog::{self, RefreshStyle};
 use crate::platforms::client::TokenSet;
@@ -17,9 +18,9 @@ use crate::storage::db::{flag, to_millis};
 use crate::AppState;
 use chrono::{DateTime, Utc};
 use domain::columns::MaybeMillis;
-use domain::AuditAction;
 use domain::StoredTokenStatus;
 use domain::WebhookEvent;
+use domain::{AuditAction, CheckKind, CheckOutcome};
 use secrecy::SecretString;
 use serde_json::json;
 use std::sync::OnceLock;
@@ -150,6 +151,7 @@ pub async fn refresh_account(
         }
         None => None,
     };
+    let latency = started.elapsed();
     let outcome = match result {
         None => {
             release(app, account_id, None).await?;
@@ -185,6 +187,22 @@ pub async fn refresh_account(
             }
         }
     };
+    let check = match &outcome {
+        Outcome::Refreshed { .. } => Some((CheckOutcome::Ok, None)),
+        Outcome::Transient(error) => Some((CheckOutcome::Transient, Some(error))),
+        Outcome::Terminal(error) => Some((CheckOutcome::Terminal, Some(error))),
+        _ => None,
+    };
+    if let Some((result, error)) = check {
+        let check = history::Check {
+            at: now,
+            kind: CheckKind::Refresh,
+            outcome: result,
+            error,
+            latency,
+        };
+        history::record(&app.db, account_id, check).await;
+    }
     match outcome {
         // Storing the tokens, or the failure, gave the lease up in the same statement.
         Outcome::Refreshed { .. } | Outcome::Transient(_) => lease.stop(),
@@ -459,7 +477,7 @@ pub async fn mark_needs_reconnect(
             "platform": record.platform.slug(),
             "username": record.username,
             "error": {
-                "class": error.kind.slug(),
+                "class": error.kind.as_str(),
                 "code": error.code,
                 "message": error.message.clone().unwrap_or_else(|| error.to_string()),
             },

@@ -2,54 +2,10 @@
 //! platform having a bad moment (try again later), or is something set up wrong?
 
 use crate::net::http::SendError;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// The grant or token is revoked, expired or invalid: only reconnecting helps.
-    Terminal,
-    /// The platform refuses our client (invalid_client): the administrator must fix the setup.
-    Misconfigured,
-    RateLimited,
-    /// 5xx from the platform.
-    Unavailable,
-    Timeout,
-    /// Could not reach the platform at all.
-    Network,
-    /// A 4xx that names no known cause.
-    Rejected,
-    /// A success status with a body we cannot read.
-    Unexpected,
-}
-
-impl FailureKind {
-    /// Worth retrying later, and never a reason to ask a person to reconnect.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            FailureKind::RateLimited
-                | FailureKind::Unavailable
-                | FailureKind::Timeout
-                | FailureKind::Network
-        )
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            FailureKind::Terminal => "terminal",
-            FailureKind::Misconfigured => "misconfigured",
-            FailureKind::RateLimited => "rate_limited",
-            FailureKind::Unavailable => "unavailable",
-            FailureKind::Timeout => "timeout",
-            FailureKind::Network => "network",
-            FailureKind::Rejected => "rejected",
-            FailureKind::Unexpected => "unexpected",
-        }
-    }
-}
+pub use domain::FailureKind;
 
 /// A failed call, described without any secret (no URL, no token, no raw body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +22,7 @@ pub struct ProviderError {
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.slug())?;
+        f.write_str(self.kind.as_str())?;
         if let Some(status) = self.status {
             write!(f, " (HTTP {status})")?;
         }

@@ -58,7 +58,7 @@ pub(super) fn log_failure(platform: Platform, stage: &str, error: &ConnectError)
             tracing::error!(platform = platform.slug(), stage, error = %err, "connect failed")
         }
         ConnectError::Provider { error, .. } => {
-            tracing::warn!(platform = platform.slug(), stage, outcome = error.kind.slug(), error = %error, "connect failed at the platform")
+            tracing::warn!(platform = platform.slug(), stage, outcome = error.kind.as_str(), error = %error, "connect failed at the platform")
         }
         other => {
             tracing::info!(platform = platform.slug(), stage, code = %other.code(), "connect refused")

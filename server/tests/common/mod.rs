@@ -324,6 +324,15 @@ impl TestApp {
         engine::connections::connect::Connector::from(&self.member(email).await)
     }
 
+    /// Makes the account's token due for a refresh now.
+    pub async fn make_due(&self, account_id: &str) {
+        sqlx::query("UPDATE connected_accounts SET next_refresh_at = 0 WHERE id = $1")
+            .bind(account_id)
+            .execute(self.state.db.pool())
+            .await
+            .unwrap();
+    }
+
     pub async fn seed_demo_accounts(&self, email: &str, count: usize) -> Vec<String> {
         let owner = self.workspace_id(email).await;
         engine::connections::demo::seed(&self.state.db, &self.state.secrets, &owner, count)
