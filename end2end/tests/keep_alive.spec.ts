@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
-import { cli, connectThroughConsent, createUser, servers, signIn, uniqueEmail } from './support';
+import { cli, connectThroughConsent, createUser, servers, signIn, uniqueEmail, waitForHydration } from './support';
 
 const main = servers.main;
 
@@ -59,6 +59,14 @@ test('a revoked refresh token turns "Reconnect needed" on the open page and a si
     await connectThroughConsent(page, 'Reddit');
     await expect(pill(page, 'reddit')).toHaveText('Connected');
 
+    // A second tab stays open on the list; with no reload it must hear of what happens next
+    // (its timer would look only every 30 s: the server's stream of changes tells it sooner).
+    const watcher = await page.context().newPage();
+    await watcher.goto('/dashboard/connections');
+    await waitForHydration(watcher);
+    await expect(pill(watcher, 'reddit')).toHaveText('Connected');
+    await watcher.waitForTimeout(2_500);
+
     // The person removes Plugboard at Reddit; the token then falls due.
     await page.goto('/sandbox');
     const revoke = page.locator('form').filter({ has: page.locator('input[value="revoke"]') });
@@ -66,6 +74,9 @@ test('a revoked refresh token turns "Reconnect needed" on the open page and a si
     await revoke.getByLabel('Person').selectOption('ada');
     await revoke.getByRole('button', { name: 'Revoke' }).click();
     cli(main, ['dev', 'expire-tokens', email, '--platform', 'reddit']);
+    // The worker's refresh is refused; the open tab hears of it.
+    await expect(pill(watcher, 'reddit')).toHaveText('Reconnect needed', { timeout: 10_000 });
+    await watcher.close();
 
     // The page renders at once from what is stored, then the health check's verdict arrives.
     await page.goto('/dashboard/connections');

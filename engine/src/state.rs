@@ -17,6 +17,8 @@ pub struct AppState {
     pub health: Arc<crate::keep_alive::health_checks::HealthChecks>,
     /// Background work a shutdown lets finish, and whether the process still takes new work.
     pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
+    /// The open pages waiting to hear that their workspace's accounts changed.
+    pub changes: Arc<crate::events::changes::Changes>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,7 @@ impl AppState {
                 config.health_check_concurrency,
             )),
             lifecycle: Arc::new(crate::lifecycle::Lifecycle::new()),
+            changes: Arc::default(),
             config: Arc::new(config),
             db,
             secrets,

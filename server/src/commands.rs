@@ -232,6 +232,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     crate::web::metrics::install();
     spawn_housekeeping(&state);
+    engine::events::changes::listen(&state);
     if state.config.workers {
         crate::worker::spawn(&state);
     }

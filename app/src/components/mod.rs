@@ -20,7 +20,9 @@ pub use dashboard_layout::{DashboardLayout, Section};
 pub use empty_state::EmptyState;
 pub use limit_notice::LimitNotice;
 pub use oauth_error_handler::OAuthErrorHandler;
-pub use status_pill::{expires_in_text, LiveStatuses, StatusPill, LIVE_STATUSES_PATH};
+pub use status_pill::{
+    expires_in_text, LiveStatuses, StatusPill, LIVE_EVENTS_PATH, LIVE_STATUSES_PATH,
+};
 
 /// Whether the person viewing the page may use `permission` in their current workspace: the
 /// page shows only the buttons they can use (the server checks again on every request).

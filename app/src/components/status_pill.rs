@@ -2,14 +2,17 @@ use domain::TokenStatus;
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// How often the open page asks for fresh statuses: often while a health check runs, then now
-/// and then (the refresh worker may find something while the page stays open).
+/// How often the open page asks for fresh statuses when the stream of changes is down: often
+/// while the health check its load started runs, then now and then.
 const WHILE_CHECKING: Duration = Duration::from_secs(2);
 const AFTERWARDS: Duration = Duration::from_secs(30);
 
 /// Where the open page reads statuses. A plain JSON GET, read with the browser's own `fetch`
 /// and JSON parser, which keeps the wasm bundle small (see the README's benchmarks).
 pub const LIVE_STATUSES_PATH: &str = "/api/v1/live-statuses";
+
+/// Where the open page hears that its workspace's accounts changed (Server-Sent Events).
+pub const LIVE_EVENTS_PATH: &str = "/api/v1/live-events";
 
 /// "Expires in 3 days", only for tokens that expire soon.
 pub fn expires_in_text(days: u32) -> String {
@@ -95,17 +98,58 @@ fn show(statuses: &[(String, TokenStatus)]) {
     }
 }
 
-/// Keeps the list's status pills current: while the server's health check runs (it started when
-/// the page was requested), and now and then afterwards, it reads the statuses and updates the
-/// pills in place, without a reload. One small island instead of one per pill: the bundle budget.
+/// The stream of changes (Server-Sent Events): each of its events, its opening and its errors
+/// come out of the returned channel as "look again". `None` when the browser cannot open one.
+fn listen_for_changes() -> Option<(
+    web_sys::EventSource,
+    futures::channel::mpsc::UnboundedReceiver<()>,
+)> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let source = web_sys::EventSource::new(LIVE_EVENTS_PATH).ok()?;
+    let (tell, told) = futures::channel::mpsc::unbounded::<()>();
+    let look_again = Closure::<dyn Fn()>::new(move || {
+        let _ = tell.unbounded_send(());
+    });
+    let callback = Some(look_again.as_ref().unchecked_ref());
+    source.set_onmessage(callback);
+    source.set_onopen(callback);
+    source.set_onerror(callback);
+    // Lives as long as the page.
+    look_again.forget();
+    Some((source, told))
+}
+
+/// Keeps the list's status pills current without a reload. The server says when the
+/// workspace's accounts change, in any process (a refresh, the health check the page's load
+/// started, a connect elsewhere); the page then reads the statuses and updates the pills. While
+/// that stream is down (the browser reconnects it by itself) it reads them on a timer instead.
+/// One small island instead of one per pill: the bundle budget.
 #[island]
 pub fn LiveStatuses() -> impl IntoView {
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
-            let mut wait = WHILE_CHECKING;
+            use futures::StreamExt;
+            let (source, mut told) = match listen_for_changes() {
+                Some((source, told)) => (Some(source), Some(told)),
+                None => (None, None),
+            };
+            let mut poll = WHILE_CHECKING;
             loop {
-                sleep(wait).await;
-                wait = match fetch_statuses().await {
+                let streaming = source
+                    .as_ref()
+                    .is_some_and(|s| s.ready_state() == web_sys::EventSource::OPEN);
+                match told.as_mut() {
+                    Some(told) if streaming => {
+                        told.next().await;
+                    }
+                    Some(told) => {
+                        let timer = std::pin::pin!(sleep(poll));
+                        futures::future::select(told.next(), timer).await;
+                    }
+                    None => sleep(poll).await,
+                }
+                poll = match fetch_statuses().await {
                     Some((checking, statuses)) => {
                         show(&statuses);
                         if checking {

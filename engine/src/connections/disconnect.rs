@@ -134,6 +134,7 @@ pub async fn disconnect(
     )
     .await?;
     tx.commit().await?;
+    crate::events::changes::announce(app, workspace_id).await;
 
     let revocation = release(app, &record, access, refresh).await;
     let settings = app.config.providers.get(record.platform);

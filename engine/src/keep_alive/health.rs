@@ -5,6 +5,7 @@
 //! one that panics fails alone, and the page never waits on a check that died.
 
 use crate::connections::accounts::{self, AccountRecord, Snapshot};
+use crate::events::changes;
 use crate::keep_alive::history;
 use crate::keep_alive::refresh::{self, Outcome};
 use crate::lifecycle::isolated;
@@ -91,6 +92,7 @@ pub async fn check_owner(app: &AppState, workspace_id: &str) -> Result<(), sqlx:
             }
         })
         .await;
+    changes::announce(app, workspace_id).await;
     Ok(())
 }
 
@@ -143,7 +145,9 @@ pub async fn check_now(
             wait.to_std().unwrap_or(std::time::Duration::from_secs(1)),
         )));
     }
-    Ok(Some(CheckNow::Checked(run(app, &record).await?)))
+    let outcome = run(app, &record).await?;
+    changes::announce(app, workspace_id).await;
+    Ok(Some(CheckNow::Checked(outcome)))
 }
 
 /// Marks the account as checked now, unless it was checked within `spacing`: then `Some` with

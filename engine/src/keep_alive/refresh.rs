@@ -202,6 +202,7 @@ pub async fn refresh_account(
             latency,
         };
         history::record(&app.db, account_id, check).await;
+        crate::events::changes::announce(app, &record.workspace_id).await;
     }
     match outcome {
         // Storing the tokens, or the failure, gave the lease up in the same statement.

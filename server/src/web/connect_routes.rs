@@ -420,34 +420,3 @@ pub async fn avatar(
         }
     }
 }
-
-/// `GET /api/v1/live-statuses`: the current workspace's account statuses, and whether a health
-/// check is still running, for the open connections page.
-pub async fn live_statuses(State(app): State<AppState>, SignedIn(member): SignedIn) -> Response {
-    match engine::keep_alive::health::live_statuses(&app, member.workspace_id()).await {
-        Ok(live) => {
-            let statuses: Vec<serde_json::Value> = live
-                .statuses
-                .iter()
-                .map(|(id, status)| {
-                    let days = match status {
-                        domain::TokenStatus::ExpiringSoon { expires_in_days } => {
-                            Some(*expires_in_days)
-                        }
-                        _ => None,
-                    };
-                    serde_json::json!({"id": id, "status": status.slug(), "expires_in_days": days})
-                })
-                .collect();
-            (
-                [(header::CACHE_CONTROL, "no-store")],
-                axum::Json(serde_json::json!({"checking": live.checking, "statuses": statuses})),
-            )
-                .into_response()
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "reading live statuses failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
-    }
-}

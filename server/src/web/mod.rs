@@ -8,6 +8,7 @@ mod client_ip;
 mod connect_link_routes;
 mod connect_routes;
 pub mod csrf;
+mod live;
 pub mod metrics;
 pub(crate) mod session_user;
 pub mod sessions;
@@ -140,8 +141,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/api/v1/accounts/{id}/avatar", get(connect_routes::avatar))
         .route(
             app::components::LIVE_STATUSES_PATH,
-            get(connect_routes::live_statuses),
+            get(live::live_statuses),
         )
+        .route(app::components::LIVE_EVENTS_PATH, get(live::live_events))
         .fallback(leptos_axum::file_and_error_handler::<WebState, _>(
             app::shell,
         ))

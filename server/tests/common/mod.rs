@@ -145,6 +145,7 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let listen = config.listen_addr;
         let state = AppState::open(config).await.expect("open test app state");
+        engine::events::changes::listen(&state);
         let router = plugboard::web::router(state.clone(), plugboard::web::leptos_options(listen));
         TestApp {
             router,

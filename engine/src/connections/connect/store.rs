@@ -113,6 +113,7 @@ pub async fn store(
     }
     crate::events::audit::record(&mut tx, workspace_id, &who.actor, audit_action, subject).await?;
     tx.commit().await?;
+    crate::events::changes::announce(app, workspace_id).await;
     Ok(kind)
 }
 
