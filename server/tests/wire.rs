@@ -1,4 +1,4 @@
-//! Bytes on the wire: every text response compressed as the browser asks, a streamed page's
+//! Bytes on the wire: every text response gzipped when the browser takes it, a streamed page's
 //! skeleton sent before its data, and what is never compressed.
 
 mod common;
@@ -41,9 +41,9 @@ async fn pages_go_out_compressed_as_the_browser_asks() {
     assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(plain.body.matches("data-account-id=").count(), 50);
     for (asked, sent) in [
-        ("gzip, deflate, br, zstd", "br"),
+        ("gzip, deflate, br, zstd", "gzip"),
         ("gzip", "gzip"),
-        ("br;q=0, gzip;q=0.5", "gzip"),
+        ("br;q=1, gzip;q=0.5", "gzip"),
     ] {
         let response = app
             .router
@@ -78,11 +78,15 @@ async fn pages_go_out_compressed_as_the_browser_asks() {
             plain.body.len()
         );
     }
-    // Asking for neither gets the page as it is, still marked as varying.
+    // Asking for no gzip gets the page as it is, still marked as varying.
     let response = app
         .router
         .clone()
-        .oneshot(page_request("/dashboard/connections", &cookie, "identity"))
+        .oneshot(page_request(
+            "/dashboard/connections",
+            &cookie,
+            "br, identity",
+        ))
         .await
         .unwrap();
     assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
@@ -103,7 +107,7 @@ async fn the_skeleton_is_sent_before_the_data_it_stands_for() {
     .await;
     let cookie = app.sign_up("ada@example.com").await;
     app.seed_demo_accounts("ada@example.com", 3).await;
-    for encoding in ["br", "gzip"] {
+    for encoding in ["gzip"] {
         let response = app
             .router
             .clone()
