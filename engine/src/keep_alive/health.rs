@@ -102,7 +102,7 @@ pub async fn check_account(
     record: &AccountRecord,
 ) -> Result<HealthOutcome, sqlx::Error> {
     let ttl = Duration::from_std(app.config.health_check_ttl).unwrap_or(Duration::zero());
-    if claim(app, record, ttl, Utc::now()).await?.is_some() {
+    if !claim(app, record, ttl, Utc::now()).await? {
         return Ok(HealthOutcome::Recent);
     }
     run(app, record).await
@@ -139,7 +139,15 @@ pub async fn check_now(
         return Ok(Some(CheckNow::NotCheckable));
     }
     let now = Utc::now();
-    if let Some(last) = claim(app, &record, CHECK_NOW_SPACING, now).await? {
+    if !claim(app, &record, CHECK_NOW_SPACING, now).await? {
+        let last: Option<MaybeMillis> =
+            sqlx::query_scalar("SELECT last_checked_at FROM connected_accounts WHERE id = $1")
+                .bind(&record.id)
+                .fetch_optional(app.db.pool())
+                .await?;
+        let last = last
+            .and_then(Option::<chrono::DateTime<Utc>>::from)
+            .unwrap_or(now);
         let wait = (last + CHECK_NOW_SPACING - now).max(Duration::seconds(1));
         return Ok(Some(CheckNow::TooSoon(
             wait.to_std().unwrap_or(std::time::Duration::from_secs(1)),
@@ -150,14 +158,14 @@ pub async fn check_now(
     Ok(Some(CheckNow::Checked(outcome)))
 }
 
-/// Marks the account as checked now, unless it was checked within `spacing`: then `Some` with
-/// when it was.
+/// Marks the account as checked now, unless it was checked within `spacing` (by this or another
+/// process): whether this caller may check it.
 async fn claim(
     app: &AppState,
     record: &AccountRecord,
     spacing: Duration,
     now: chrono::DateTime<Utc>,
-) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE connected_accounts SET last_checked_at = $1
          WHERE id = $2 AND (last_checked_at IS NULL OR last_checked_at <= $3)",
@@ -167,18 +175,7 @@ async fn claim(
     .bind(to_millis(now - spacing))
     .execute(app.db.pool())
     .await?;
-    if claimed.rows_affected() == 1 {
-        return Ok(None);
-    }
-    let last: Option<MaybeMillis> =
-        sqlx::query_scalar("SELECT last_checked_at FROM connected_accounts WHERE id = $1")
-            .bind(&record.id)
-            .fetch_optional(app.db.pool())
-            .await?;
-    let last: Option<chrono::DateTime<Utc>> = last
-        .map(Option::<chrono::DateTime<Utc>>::from)
-        .unwrap_or_default();
-    Ok(Some(last.unwrap_or(now)))
+    Ok(claimed.rows_affected() == 1)
 }
 
 /// Refreshes the account if it is due, or else asks the platform whether its token still works.
