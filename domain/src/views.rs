@@ -1,6 +1,6 @@
 //! What server functions hand to the page. Never a token or secret.
 
-use crate::limits::{check_connect, ConnectKind, LimitDecision, PlanLimits, Usage};
+use crate::limits::{check_connect, ConnectKind, PlanLimits, Usage};
 use crate::platform::Platform;
 use crate::token_status::TokenStatus;
 use chrono::{DateTime, Utc};
@@ -400,10 +400,11 @@ pub fn connect_options(
                 available.platform,
                 ConnectKind::New,
             );
-            let unavailable = match (&available.unavailable_reason, limit) {
-                (Some(reason), _) => Some(Unavailable::Because(reason.clone())),
-                (None, LimitDecision::TotalLimitReached { .. }) => Some(Unavailable::AtPlanLimit),
-                (None, decision) => decision.explain(&plan.plan_name).map(Unavailable::Because),
+            // The plan's total is decided once, in `at_limit`, which also shows the notice.
+            let unavailable = match &available.unavailable_reason {
+                Some(reason) => Some(Unavailable::Because(reason.clone())),
+                None if plan.at_limit => Some(Unavailable::AtPlanLimit),
+                None => limit.explain(&plan.plan_name).map(Unavailable::Because),
             };
             ConnectOption {
                 platform: available.platform,
@@ -504,15 +505,18 @@ mod tests {
     }
 
     fn plan(total: Option<u32>, used: &[Platform]) -> PlanSummary {
+        let limits = PlanLimits {
+            total,
+            per_platform: [(Platform::LinkedIn, 1)].into_iter().collect(),
+        };
+        let usage = Usage::from_platforms(used.iter().copied());
         PlanSummary {
             plan_id: "free".into(),
             plan_name: "Free".into(),
-            limits: PlanLimits {
-                total,
-                per_platform: [(Platform::LinkedIn, 1)].into_iter().collect(),
-            },
-            usage: Usage::from_platforms(used.iter().copied()),
-            at_limit: false,
+            // As the engine sets it.
+            at_limit: crate::at_total_limit(&limits, &usage),
+            limits,
+            usage,
         }
     }
 

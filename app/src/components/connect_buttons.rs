@@ -73,10 +73,11 @@ pub const PLAN_LIMIT_NOTICE: &str = "plan-limit";
 /// A Connect button for every platform; the ones that cannot be used say why. At the plan's
 /// limit the grid is held as a whole, its buttons pointing to the one notice that says so.
 #[component]
-pub fn ConnectButtons(options: Vec<ConnectOption>) -> impl IntoView {
-    let held = options
-        .iter()
-        .any(|option| option.unavailable == Some(Unavailable::AtPlanLimit));
+pub fn ConnectButtons(
+    options: Vec<ConnectOption>,
+    /// The plan's total is reached (`PlanSummary::at_limit`, which also shows the notice).
+    held: bool,
+) -> impl IntoView {
     view! {
         <ul class=if held { "connect-grid connect-grid-held" } else { "connect-grid" }>
             {options

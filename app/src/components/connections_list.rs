@@ -76,7 +76,7 @@ pub fn ConnectionsList(
                     <header class="panel-header">
                         <h2 id="connect-heading">"Connect an account"</h2>
                     </header>
-                    <ConnectButtons options/>
+                    <ConnectButtons options held=plan.at_limit/>
                 </section>
             })}
         </div>
